@@ -1,0 +1,16 @@
+"""Forms parse posted input; they hold no business rules."""
+
+from __future__ import annotations
+
+from django import forms
+
+
+class DiagnosisForm(forms.Form):
+    """Identifies which diagnosis, and which step of it, a post is about."""
+
+    diagnosis = forms.UUIDField()
+    step = forms.CharField(max_length=120)
+
+
+class AnswerForm(DiagnosisForm):
+    choice = forms.CharField(max_length=80)

@@ -1,0 +1,142 @@
+"""Guides, their immutable versions, and each person's diagnosis.
+
+A :class:`Diagnosis` has its own UUID key. The browser's session only holds
+that id, so a session that expires or is deleted never takes an outcome with it.
+The transcript is rebuilt from :class:`Answer` and :class:`FixAttempt` rows.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from typing import ClassVar
+
+from django.db import models
+
+from diagnostics import engine
+
+_PARSED: dict[int, engine.Guide] = {}
+
+# No 0/O, 1/I/L: easy to read out over the phone.
+SUPPORT_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def new_support_code() -> str:
+    """A short code such as ``K7P-4QX`` that a person can read out to support."""
+    raw = "".join(secrets.choice(SUPPORT_CODE_ALPHABET) for _ in range(6))
+    return f"{raw[:3]}-{raw[3:]}"
+
+
+class Guide(models.Model):
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    current_version = models.ForeignKey(
+        "GuideVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering: ClassVar = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class GuideVersion(models.Model):
+    """One published version of a guide file. Never edited after it is loaded."""
+
+    guide = models.ForeignKey(Guide, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    checksum = models.CharField(max_length=64, help_text="SHA-256 of the guide file.")
+    source = models.TextField(help_text="The guide file exactly as loaded.")
+    data = models.JSONField()
+    loaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar = ["guide", "-number"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["guide", "number"], name="unique_guide_version"),
+            models.UniqueConstraint(fields=["guide", "checksum"], name="unique_guide_checksum"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.guide.slug} v{self.number}"
+
+    @property
+    def engine_guide(self) -> engine.Guide:
+        """The parsed guide; versions never change, so each is parsed once per process."""
+        parsed = _PARSED.get(self.pk)
+        if parsed is None:
+            parsed = _PARSED[self.pk] = engine.parse_guide(self.data)
+        return parsed
+
+
+class Diagnosis(models.Model):
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", "In progress"
+        RESOLVED = "resolved", "Resolved"
+        ESCALATED = "escalated", "Escalated"
+        ABANDONED = "abandoned", "Abandoned"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    guide_version = models.ForeignKey(
+        GuideVersion, on_delete=models.PROTECT, related_name="diagnoses"
+    )
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.IN_PROGRESS, db_index=True
+    )
+    support_code = models.CharField(max_length=7, unique=True, default=new_support_code)
+    last_step = models.CharField(max_length=120, blank=True)
+    revision = models.PositiveIntegerField(
+        default=0, help_text="Bumped on every change; guards against double submits."
+    )
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created"]
+        verbose_name_plural = "diagnoses"
+
+    def __str__(self) -> str:
+        return self.support_code
+
+
+class Answer(models.Model):
+    diagnosis = models.ForeignKey(Diagnosis, on_delete=models.CASCADE, related_name="answers")
+    position = models.PositiveSmallIntegerField(help_text="Order within the diagnosis.")
+    question = models.CharField(max_length=80)
+    choice = models.CharField(max_length=80)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar = ["position"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["diagnosis", "question"], name="one_answer_per_question"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question} = {self.choice}"
+
+
+class FixAttempt(models.Model):
+    class Result(models.TextChoices):
+        FIXED = engine.Result.FIXED, "Fixed it"
+        NOT_FIXED = engine.Result.NOT_FIXED, "Did not fix it"
+        CANNOT = engine.Result.CANNOT, "Could not do it"
+
+    diagnosis = models.ForeignKey(Diagnosis, on_delete=models.CASCADE, related_name="attempts")
+    position = models.PositiveSmallIntegerField(help_text="Order within the diagnosis.")
+    fix = models.CharField(max_length=80, db_index=True)
+    result = models.CharField(max_length=16, choices=Result.choices)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar = ["position"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["diagnosis", "fix"], name="one_attempt_per_fix"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fix}: {self.result}"

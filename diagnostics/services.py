@@ -1,0 +1,289 @@
+"""What the views do to diagnoses: start, answer, go back, start over.
+
+Views parse input and render; every change to a diagnosis goes through one of
+these keyword-only functions. Each change is guarded by the diagnosis's
+``revision`` (compare-and-swap), so a double submit or an old tab can never add
+a duplicate row or skip a step: the loser is told the step is stale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from diagnostics import engine
+from diagnostics.guide_files import GuideFile
+from diagnostics.models import Answer, Diagnosis, FixAttempt, Guide, GuideVersion
+
+SESSION_KEY = "diagnoses"  # {guide slug: diagnosis id} for this browser
+HISTORY_KEY = "diagnosis_history"  # ids this browser has owned, newest last
+HISTORY_LENGTH = 20
+
+Session = MutableMapping[str, Any]
+
+
+class FlowError(Exception):
+    """A request that cannot be carried out; nothing was changed."""
+
+    status = 400
+    title = "That didn't work"
+
+
+class InvalidChoice(FlowError):
+    title = "That answer isn't one of the choices"
+
+
+class NotYourDiagnosis(FlowError):
+    status = 403
+    title = "This diagnosis belongs to another browser"
+
+
+class SessionExpired(FlowError):
+    status = 410
+    title = "Your session has ended"
+
+
+class StaleStep(Exception):  # a signal, not an error shown to the user
+    """The post answers a step that is no longer current (double submit, old tab)."""
+
+
+@dataclass(frozen=True)
+class State:
+    """A diagnosis with its answers and attempts, and what comes next."""
+
+    diagnosis: Diagnosis
+    guide: engine.Guide
+    answers: dict[str, str]
+    attempts: tuple[engine.Attempt, ...]
+    step: engine.Step
+
+    @property
+    def step_key(self) -> str:
+        return engine.step_key(self.step)
+
+    @property
+    def progress(self) -> engine.Progress:
+        return engine.progress(self.guide, self.answers, self.attempts)
+
+    @property
+    def can_go_back(self) -> bool:
+        return bool(self.answers or self.attempts)
+
+    def tried(self) -> list[tuple[engine.Fix, str]]:
+        """The fixes tried so far, with their results, in order."""
+        fixes = []
+        for attempt in self.attempts:
+            fix = self.guide.fix(attempt.fix)
+            if fix is not None:
+                fixes.append((fix, attempt.result))
+        return fixes
+
+    def answered(self) -> list[tuple[engine.Question, engine.Choice]]:
+        """The questions on the current path with the choices given, in order."""
+        pairs = []
+        for question_id, choice_id in self.answers.items():
+            question = self.guide.question(question_id)
+            choice = question.choice(choice_id) if question else None
+            if question and choice:
+                pairs.append((question, choice))
+        return pairs
+
+
+def status_for(step: engine.Step) -> str:
+    if isinstance(step, engine.Outcome):
+        if step.outcome == "escalate":
+            return Diagnosis.Status.ESCALATED
+        return Diagnosis.Status.RESOLVED
+    return Diagnosis.Status.IN_PROGRESS
+
+
+def load_state(*, diagnosis: Diagnosis) -> State:
+    """Rebuild where a diagnosis stands from its rows (two queries)."""
+    guide = diagnosis.guide_version.engine_guide
+    answers = {
+        a.question: a.choice
+        for a in Answer.objects.filter(diagnosis=diagnosis).order_by("position")
+    }
+    attempts = tuple(
+        engine.Attempt(fix=a.fix, result=engine.Result(a.result))
+        for a in FixAttempt.objects.filter(diagnosis=diagnosis).order_by("position")
+    )
+    step = engine.next_step(guide, answers, attempts)
+    return State(diagnosis=diagnosis, guide=guide, answers=answers, attempts=attempts, step=step)
+
+
+def session_diagnosis(*, session: Session, guide: Guide) -> Diagnosis | None:
+    """This browser's diagnosis for ``guide``, or None."""
+    diagnosis_id = session.get(SESSION_KEY, {}).get(guide.slug)
+    if not diagnosis_id:
+        return None
+    return (
+        Diagnosis.objects.select_related("guide_version")
+        .filter(pk=diagnosis_id, guide_version__guide=guide)
+        .first()
+    )
+
+
+def check_ownership(*, session: Session, guide: Guide, posted_id: str) -> Diagnosis:
+    """The session's diagnosis for ``guide``, provided the form was posted for it.
+
+    Raises :class:`SessionExpired` when the browser has no diagnosis any more,
+    :class:`StaleStep` when the form came from an earlier diagnosis of this
+    browser (an old tab), and :class:`NotYourDiagnosis` for anything else.
+    """
+    diagnosis = session_diagnosis(session=session, guide=guide)
+    if diagnosis is not None and str(diagnosis.pk) == posted_id:
+        return diagnosis
+    if posted_id in session.get(HISTORY_KEY, []):
+        if diagnosis is None:
+            raise SessionExpired
+        raise StaleStep
+    if diagnosis is None and not session.get(HISTORY_KEY):
+        raise SessionExpired
+    raise NotYourDiagnosis
+
+
+def start_diagnosis(*, session: Session, guide: Guide) -> Diagnosis:
+    """Open a new diagnosis on the guide's current version and remember it in the session."""
+    version = guide.current_version
+    first = engine.next_step(version.engine_guide, {}, ())
+    for _ in range(5):  # a support-code collision is rare; just draw again
+        try:
+            with transaction.atomic():
+                diagnosis = Diagnosis.objects.create(
+                    guide_version=version,
+                    last_step=engine.step_key(first),
+                    status=status_for(first),
+                )
+            break
+        except IntegrityError:
+            continue
+    else:  # pragma: no cover - needs five collisions in a row
+        raise RuntimeError("could not draw a unique support code")
+    diagnosis.guide_version = version
+    session[SESSION_KEY] = {**session.get(SESSION_KEY, {}), guide.slug: str(diagnosis.pk)}
+    history = [*session.get(HISTORY_KEY, []), str(diagnosis.pk)]
+    session[HISTORY_KEY] = history[-HISTORY_LENGTH:]
+    return diagnosis
+
+
+def _commit(*, state: State, step: engine.Step) -> None:
+    """Move the diagnosis to ``step`` if nobody else changed it since it was loaded."""
+    moved = Diagnosis.objects.filter(
+        pk=state.diagnosis.pk, revision=state.diagnosis.revision
+    ).update(
+        revision=F("revision") + 1,
+        last_step=engine.step_key(step),
+        status=status_for(step),
+        updated=timezone.now(),
+    )
+    if not moved:
+        raise StaleStep
+
+
+def answer_step(*, state: State, step_key: str, choice: str) -> State:
+    """Record the answer to the current step and return the new state.
+
+    Raises :class:`StaleStep` if ``step_key`` is not the current step (or the
+    diagnosis changed meanwhile) and :class:`InvalidChoice` for a choice this
+    step does not offer. Either way nothing is written.
+    """
+    step = state.step
+    if step_key != state.step_key or isinstance(step, engine.Outcome):
+        raise StaleStep
+    position = len(state.answers) + len(state.attempts) + 1
+    answers, attempts = state.answers, state.attempts
+    if isinstance(step, engine.Question):
+        if step.choice(choice) is None:
+            raise InvalidChoice
+        answers = {**answers, step.id: choice}
+        row: Answer | FixAttempt = Answer(
+            diagnosis=state.diagnosis, position=position, question=step.id, choice=choice
+        )
+    else:
+        if choice not in engine.Result:
+            raise InvalidChoice
+        attempts = (*attempts, engine.Attempt(fix=step.id, result=engine.Result(choice)))
+        row = FixAttempt(diagnosis=state.diagnosis, position=position, fix=step.id, result=choice)
+    new_step = engine.next_step(state.guide, answers, attempts)
+    _commit(state=state, step=new_step)
+    row.save(force_insert=True)
+    return State(
+        diagnosis=state.diagnosis,
+        guide=state.guide,
+        answers=answers,
+        attempts=attempts,
+        step=new_step,
+    )
+
+
+def go_back(*, state: State, step_key: str) -> State:
+    """Undo the most recent answer or fix result, returning to that step."""
+    if step_key != state.step_key or not state.can_go_back:
+        raise StaleStep
+    position = len(state.answers) + len(state.attempts)
+    answers, attempts = state.answers, state.attempts
+    if attempts:  # fixes always come after the questions, so undo them first
+        attempts = attempts[:-1]
+        model: type[Answer | FixAttempt] = FixAttempt
+    else:
+        answers = dict(list(answers.items())[:-1])
+        model = Answer
+    new_step = engine.next_step(state.guide, answers, attempts)
+    _commit(state=state, step=new_step)
+    model.objects.filter(diagnosis=state.diagnosis, position=position).delete()
+    return State(
+        diagnosis=state.diagnosis,
+        guide=state.guide,
+        answers=answers,
+        attempts=attempts,
+        step=new_step,
+    )
+
+
+def start_over(*, session: Session, state: State | None, guide: Guide) -> Diagnosis:
+    """Leave the current diagnosis (marked abandoned if unfinished) and open a new one."""
+    if state is not None and state.diagnosis.status == Diagnosis.Status.IN_PROGRESS:
+        Diagnosis.objects.filter(pk=state.diagnosis.pk, status=Diagnosis.Status.IN_PROGRESS).update(
+            status=Diagnosis.Status.ABANDONED, updated=timezone.now()
+        )
+    return start_diagnosis(session=session, guide=guide)
+
+
+@dataclass(frozen=True)
+class Published:
+    slug: str
+    number: int
+    created: bool  # False when the file was unchanged
+
+
+def publish_guide(*, guide_file: GuideFile) -> Published:
+    """Store a validated guide file as its guide's current version.
+
+    Idempotent: an unchanged file (same checksum) publishes nothing. A changed
+    file becomes a new version; diagnoses already started keep theirs.
+    """
+    parsed = guide_file.guide
+    with transaction.atomic():
+        guide, _ = Guide.objects.select_for_update().get_or_create(
+            slug=parsed.slug, defaults={"title": parsed.title, "summary": parsed.summary}
+        )
+        version = guide.versions.filter(checksum=guide_file.checksum).first()
+        created = version is None
+        if created:
+            latest = guide.versions.order_by("-number").first()
+            version = GuideVersion.objects.create(
+                guide=guide,
+                number=(latest.number + 1) if latest else 1,
+                checksum=guide_file.checksum,
+                source=guide_file.source,
+                data=guide_file.data,
+            )
+        guide.title, guide.summary, guide.current_version = parsed.title, parsed.summary, version
+        guide.save(update_fields=["title", "summary", "current_version"])
+    return Published(slug=guide.slug, number=version.number, created=created)

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from diagnostics import views
+
+app_name = "diagnostics"
+
+urlpatterns = [
+    path("", views.guide_list, name="guide_list"),
+    path("guides/<slug:slug>/", views.guide_page, name="guide"),
+    path("guides/<slug:slug>/start/", views.start, name="start"),
+    path("guides/<slug:slug>/answer/", views.answer, name="answer"),
+    path("guides/<slug:slug>/back/", views.back, name="back"),
+    path("guides/<slug:slug>/restart/", views.restart, name="restart"),
+]

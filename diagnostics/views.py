@@ -1,0 +1,184 @@
+"""Thin views: parse the input, call a service, render or redirect.
+
+Every screen is one page template whose step panel is a ``{% partialdef %}``.
+An htmx request gets just the panel (``step.html#panel``); a plain request
+gets the whole page, or a 303 redirect after a POST (post/redirect/get).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.middleware import HtmxDetails
+
+from diagnostics import services
+from diagnostics.forms import AnswerForm, DiagnosisForm
+from diagnostics.models import Guide
+
+STALE_NOTICE = "That step was already answered, so here is where you are now."
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+def _guide(slug: str) -> Guide:
+    return get_object_or_404(
+        Guide.objects.select_related("current_version"), slug=slug, current_version__isnull=False
+    )
+
+
+def _page(
+    request: HtmxHttpRequest, template: str, context: dict[str, Any], *, status: int = 200
+) -> HttpResponse:
+    """The whole page, or only its ``panel`` partial for htmx requests."""
+    name = f"{template}#panel" if request.htmx else template
+    response = render(request, name, context, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _step(
+    request: HtmxHttpRequest, guide: Guide, state: services.State | None, *, notice: str = ""
+) -> HttpResponse:
+    return _page(
+        request, "diagnostics/step.html", {"guide": guide, "state": state, "notice": notice}
+    )
+
+
+def _after_post(
+    request: HtmxHttpRequest, guide: Guide, state: services.State, *, notice: str = ""
+) -> HttpResponse:
+    """htmx gets the new panel; a plain form post is redirected to the step page."""
+    if request.htmx:
+        return _step(request, guide, state, notice=notice)
+    if notice:
+        messages.info(request, notice)
+    return HttpResponseRedirect(reverse("diagnostics:guide", args=[guide.slug]), status=303)
+
+
+def _flow_error(request: HtmxHttpRequest, guide: Guide, error: services.FlowError) -> HttpResponse:
+    return _page(
+        request,
+        "diagnostics/error.html",
+        {"guide": guide, "title": error.title, "error": error},
+        status=error.status,
+    )
+
+
+def _bad_form(request: HtmxHttpRequest, guide: Guide) -> HttpResponse:
+    return _flow_error(request, guide, services.FlowError())
+
+
+@require_GET
+def guide_list(request: HtmxHttpRequest) -> HttpResponse:
+    guides = Guide.objects.filter(current_version__isnull=False)
+    return render(request, "diagnostics/guide_list.html", {"guides": guides})
+
+
+@require_GET
+def guide_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """Start screen, or wherever this browser's diagnosis for the guide stands."""
+    guide = _guide(slug)
+    diagnosis = services.session_diagnosis(session=request.session, guide=guide)
+    state = services.load_state(diagnosis=diagnosis) if diagnosis else None
+    return _step(request, guide, state)
+
+
+@require_POST
+def start(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """Begin a diagnosis; if this browser already has one, resume it instead."""
+    guide = _guide(slug)
+    diagnosis = services.session_diagnosis(session=request.session, guide=guide)
+    if diagnosis is None:
+        diagnosis = services.start_diagnosis(session=request.session, guide=guide)
+    return _after_post(request, guide, services.load_state(diagnosis=diagnosis))
+
+
+@require_POST
+def answer(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    guide = _guide(slug)
+    form = AnswerForm(request.POST)
+    if not form.is_valid():
+        return _bad_form(request, guide)
+    try:
+        diagnosis = services.check_ownership(
+            session=request.session, guide=guide, posted_id=str(form.cleaned_data["diagnosis"])
+        )
+        state = services.load_state(diagnosis=diagnosis)
+        try:
+            state = services.answer_step(
+                state=state, step_key=form.cleaned_data["step"], choice=form.cleaned_data["choice"]
+            )
+        except services.StaleStep:
+            return _after_post(request, guide, _reload(state), notice=STALE_NOTICE)
+    except services.StaleStep:
+        return _resume(request, guide)
+    except services.FlowError as error:
+        return _flow_error(request, guide, error)
+    return _after_post(request, guide, state)
+
+
+@require_POST
+def back(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """Undo the last answer."""
+    guide = _guide(slug)
+    form = DiagnosisForm(request.POST)
+    if not form.is_valid():
+        return _bad_form(request, guide)
+    try:
+        diagnosis = services.check_ownership(
+            session=request.session, guide=guide, posted_id=str(form.cleaned_data["diagnosis"])
+        )
+        state = services.load_state(diagnosis=diagnosis)
+        try:
+            state = services.go_back(state=state, step_key=form.cleaned_data["step"])
+        except services.StaleStep:
+            return _after_post(request, guide, _reload(state), notice=STALE_NOTICE)
+    except services.StaleStep:
+        return _resume(request, guide)
+    except services.FlowError as error:
+        return _flow_error(request, guide, error)
+    return _after_post(request, guide, state)
+
+
+@require_POST
+def restart(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """Start over: leave this browser's current diagnosis and open a fresh one."""
+    guide = _guide(slug)
+    form = DiagnosisForm(request.POST)
+    if not form.is_valid():
+        return _bad_form(request, guide)
+    try:
+        services.check_ownership(
+            session=request.session, guide=guide, posted_id=str(form.cleaned_data["diagnosis"])
+        )
+    except services.NotYourDiagnosis as error:
+        return _flow_error(request, guide, error)
+    except (services.StaleStep, services.SessionExpired):
+        pass  # an old tab or an ended session: starting over is still what was asked
+    current = services.session_diagnosis(session=request.session, guide=guide)
+    state = services.load_state(diagnosis=current) if current else None
+    diagnosis = services.start_over(session=request.session, state=state, guide=guide)
+    return _after_post(request, guide, services.load_state(diagnosis=diagnosis))
+
+
+def _reload(state: services.State) -> services.State:
+    """Fresh state after losing a race: another request changed the diagnosis."""
+    state.diagnosis.refresh_from_db()
+    return services.load_state(diagnosis=state.diagnosis)
+
+
+def _resume(request: HtmxHttpRequest, guide: Guide) -> HttpResponse:
+    """A form from an earlier diagnosis of this browser: show the current one."""
+    diagnosis = services.session_diagnosis(session=request.session, guide=guide)
+    state = services.load_state(diagnosis=diagnosis) if diagnosis else None
+    if state is None:
+        return _step(request, guide, None)
+    return _after_post(request, guide, state, notice=STALE_NOTICE)
