@@ -419,33 +419,36 @@ def progress(guide: Guide, answers: Mapping[str, str], attempts: Sequence[Attemp
 def validate_guide(guide: Guide) -> list[GuideError]:
     """Walk every path through the guide; report unreachable steps and endless paths.
 
-    Every combination of answers is explored, and along each, every order in
-    which fixes can fail. "Could not do it" moves on exactly like "not fixed",
-    so exploring one of the two covers both.
+    Every combination of answers is explored. Where the questions end, the fix
+    phase is fully determined by the ranked list of applicable fixes: each is
+    offered in turn, any can work (the ``resolved`` outcome) and if none does,
+    the ``exhausted`` outcome follows. So each distinct list is checked once.
     """
     errors: list[GuideError] = []
     reached: set[str] = set()
-    seen: set[tuple[frozenset[tuple[str, str]], frozenset[Attempt]]] = set()
-    stack: list[tuple[dict[str, str], tuple[Attempt, ...]]] = [({}, ())]
+    seen: set[frozenset[tuple[str, str]]] = set()
+    fix_lists: set[tuple[str, ...]] = set()
+    stack: list[dict[str, str]] = [{}]
     while stack:
-        answers, attempts = stack.pop()
-        state = (frozenset(answers.items()), frozenset(attempts))
-        if state in seen:
+        answers = stack.pop()
+        if (state := frozenset(answers.items())) in seen:
             continue
         seen.add(state)
         try:
-            step = next_step(guide, answers, attempts)
+            step = next_step(guide, answers)
         except GuideError as error:
             if str(error) not in {str(e) for e in errors}:
                 errors.append(error)
             continue
         reached.add(step_key(step))
         if isinstance(step, Question):
-            for choice in step.choices:
-                stack.append(({**answers, step.id: choice.id}, attempts))
+            stack.extend({**answers, step.id: choice.id} for choice in step.choices)
         elif isinstance(step, Fix):
-            for result in (Result.FIXED, Result.NOT_FIXED):
-                stack.append((answers, (*attempts, Attempt(step.id, result))))
+            fix_lists.add(tuple(step_key(fix) for fix in applicable_fixes(guide, answers)))
+    for fixes in fix_lists:
+        reached.update(fixes)
+        reached.add(step_key(guide.outcomes[guide.resolved]))
+        reached.add(step_key(guide.outcomes[guide.exhausted]))
     everything = [*guide.questions, *guide.fixes, *guide.outcomes.values()]
     for step in everything:
         if step_key(step) not in reached:

@@ -15,7 +15,7 @@ from django.db import models
 
 from diagnostics import engine
 
-_PARSED: dict[int, engine.Guide] = {}
+_PARSED: dict[tuple[int, str], engine.Guide] = {}
 
 # No 0/O, 1/I/L: easy to read out over the phone.
 SUPPORT_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -65,9 +65,10 @@ class GuideVersion(models.Model):
     @property
     def engine_guide(self) -> engine.Guide:
         """The parsed guide; versions never change, so each is parsed once per process."""
-        parsed = _PARSED.get(self.pk)
+        key = (self.pk, self.checksum)
+        parsed = _PARSED.get(key)
         if parsed is None:
-            parsed = _PARSED[self.pk] = engine.parse_guide(self.data)
+            parsed = _PARSED[key] = engine.parse_guide(self.data)
         return parsed
 
 

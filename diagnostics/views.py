@@ -7,6 +7,7 @@ gets the whole page, or a 303 redirect after a POST (post/redirect/get).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -72,10 +73,6 @@ def _flow_error(request: HtmxHttpRequest, guide: Guide, error: services.FlowErro
     )
 
 
-def _bad_form(request: HtmxHttpRequest, guide: Guide) -> HttpResponse:
-    return _flow_error(request, guide, services.FlowError())
-
-
 @require_GET
 def guide_list(request: HtmxHttpRequest) -> HttpResponse:
     guides = Guide.objects.filter(current_version__isnull=False)
@@ -85,17 +82,18 @@ def guide_list(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 def guide_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Start screen, or wherever this browser's diagnosis for the guide stands."""
-    guide = _guide(slug)
-    diagnosis = services.session_diagnosis(session=request.session, guide=guide)
-    state = services.load_state(diagnosis=diagnosis) if diagnosis else None
-    return _step(request, guide, state)
+    diagnosis = services.session_diagnosis(session=request.session, slug=slug)
+    if diagnosis is None:
+        return _step(request, _guide(slug), None)
+    guide = diagnosis.guide_version.guide
+    return _step(request, guide, services.load_state(diagnosis=diagnosis))
 
 
 @require_POST
 def start(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Begin a diagnosis; if this browser already has one, resume it instead."""
     guide = _guide(slug)
-    diagnosis = services.session_diagnosis(session=request.session, guide=guide)
+    diagnosis = services.session_diagnosis(session=request.session, slug=slug)
     if diagnosis is None:
         diagnosis = services.start_diagnosis(session=request.session, guide=guide)
     return _after_post(request, guide, services.load_state(diagnosis=diagnosis))
@@ -103,46 +101,60 @@ def start(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 def answer(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    guide = _guide(slug)
+    """Record the answer to the current step (a question's choice or a fix's result)."""
     form = AnswerForm(request.POST)
-    if not form.is_valid():
-        return _bad_form(request, guide)
-    try:
-        diagnosis = services.check_ownership(
-            session=request.session, guide=guide, posted_id=str(form.cleaned_data["diagnosis"])
-        )
-        state = services.load_state(diagnosis=diagnosis)
-        try:
-            state = services.answer_step(
-                state=state, step_key=form.cleaned_data["step"], choice=form.cleaned_data["choice"]
-            )
-        except services.StaleStep:
-            return _after_post(request, guide, _reload(state), notice=STALE_NOTICE)
-    except services.StaleStep:
-        return _resume(request, guide)
-    except services.FlowError as error:
-        return _flow_error(request, guide, error)
-    return _after_post(request, guide, state)
+    return _change(
+        request,
+        slug,
+        form,
+        lambda state: services.answer_step(
+            state=state, step_key=form.cleaned_data["step"], choice=form.cleaned_data["choice"]
+        ),
+    )
 
 
 @require_POST
 def back(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Undo the last answer."""
-    guide = _guide(slug)
     form = DiagnosisForm(request.POST)
+    return _change(
+        request,
+        slug,
+        form,
+        lambda state: services.go_back(state=state, step_key=form.cleaned_data["step"]),
+    )
+
+
+def _change(
+    request: HtmxHttpRequest,
+    slug: str,
+    form: DiagnosisForm,
+    change: Callable[[services.State], services.State],
+) -> HttpResponse:
+    """Check the form and the diagnosis it names, apply ``change``, then show the result.
+
+    A stale post (double submit, old tab) changes nothing and shows the current step.
+    """
     if not form.is_valid():
-        return _bad_form(request, guide)
+        return _flow_error(request, _guide(slug), services.FlowError())
+    posted_id = str(form.cleaned_data["diagnosis"])
     try:
         diagnosis = services.check_ownership(
-            session=request.session, guide=guide, posted_id=str(form.cleaned_data["diagnosis"])
+            session=request.session, slug=slug, posted_id=posted_id
         )
-        state = services.load_state(diagnosis=diagnosis)
-        try:
-            state = services.go_back(state=state, step_key=form.cleaned_data["step"])
-        except services.StaleStep:
-            return _after_post(request, guide, _reload(state), notice=STALE_NOTICE)
     except services.StaleStep:
-        return _resume(request, guide)
+        return _resume(request, slug)
+    except services.FlowError as error:
+        return _flow_error(request, _guide(slug), error)
+    guide = diagnosis.guide_version.guide
+    state = services.load_state(diagnosis=diagnosis)
+    try:
+        state = change(state)
+    except services.StaleStep:
+        diagnosis.refresh_from_db()
+        return _after_post(
+            request, guide, services.load_state(diagnosis=diagnosis), notice=STALE_NOTICE
+        )
     except services.FlowError as error:
         return _flow_error(request, guide, error)
     return _after_post(request, guide, state)
@@ -154,31 +166,25 @@ def restart(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     guide = _guide(slug)
     form = DiagnosisForm(request.POST)
     if not form.is_valid():
-        return _bad_form(request, guide)
+        return _flow_error(request, guide, services.FlowError())
     try:
         services.check_ownership(
-            session=request.session, guide=guide, posted_id=str(form.cleaned_data["diagnosis"])
+            session=request.session, slug=slug, posted_id=str(form.cleaned_data["diagnosis"])
         )
     except services.NotYourDiagnosis as error:
         return _flow_error(request, guide, error)
     except (services.StaleStep, services.SessionExpired):
         pass  # an old tab or an ended session: starting over is still what was asked
-    current = services.session_diagnosis(session=request.session, guide=guide)
+    current = services.session_diagnosis(session=request.session, slug=slug)
     state = services.load_state(diagnosis=current) if current else None
     diagnosis = services.start_over(session=request.session, state=state, guide=guide)
     return _after_post(request, guide, services.load_state(diagnosis=diagnosis))
 
 
-def _reload(state: services.State) -> services.State:
-    """Fresh state after losing a race: another request changed the diagnosis."""
-    state.diagnosis.refresh_from_db()
-    return services.load_state(diagnosis=state.diagnosis)
-
-
-def _resume(request: HtmxHttpRequest, guide: Guide) -> HttpResponse:
+def _resume(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """A form from an earlier diagnosis of this browser: show the current one."""
-    diagnosis = services.session_diagnosis(session=request.session, guide=guide)
-    state = services.load_state(diagnosis=diagnosis) if diagnosis else None
-    if state is None:
-        return _step(request, guide, None)
-    return _after_post(request, guide, state, notice=STALE_NOTICE)
+    diagnosis = services.session_diagnosis(session=request.session, slug=slug)
+    if diagnosis is None:
+        return _step(request, _guide(slug), None)
+    state = services.load_state(diagnosis=diagnosis)
+    return _after_post(request, diagnosis.guide_version.guide, state, notice=STALE_NOTICE)

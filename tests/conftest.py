@@ -1,1 +1,153 @@
+"""Shared fixtures. Browser fixtures live in tests/browser/conftest.py."""
+
 from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.test import Client, override_settings
+
+from diagnostics import engine
+from diagnostics.models import Guide
+
+GUIDES_DIR = Path(__file__).resolve().parent.parent / "diagnostics" / "guides"
+SLUG = "icloud-contacts"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def collected_static(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Collect static files once, as the production image does.
+
+    Tests run with DEBUG off, so pages use WhiteNoise's compressed manifest
+    storage exactly as in production; a missing or renamed asset fails here.
+    """
+    root = tmp_path_factory.mktemp("staticfiles")
+    with override_settings(STATIC_ROOT=root):
+        call_command("collectstatic", interactive=False, verbosity=0)
+        yield root
+
+
+@pytest.fixture(scope="session")
+def guide_data() -> dict[str, Any]:
+    """The shipped iCloud guide, as plain data."""
+    return tomllib.loads((GUIDES_DIR / f"{SLUG}.toml").read_text("utf-8"))
+
+
+@pytest.fixture(scope="session")
+def icloud(guide_data: dict[str, Any]) -> engine.Guide:
+    return engine.load_guide(guide_data)
+
+
+@pytest.fixture
+def guide(db: None) -> Guide:
+    """The shipped guides, loaded into the test database as a user would find them."""
+    call_command("load_guides", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    return Guide.objects.select_related("current_version").get(slug=SLUG)
+
+
+class Flow:
+    """Drives the guide through its real forms, like a browser with or without htmx."""
+
+    def __init__(self, client: Client, *, slug: str = SLUG, htmx: bool = False) -> None:
+        self.client = client
+        self.slug = slug
+        self.htmx = htmx
+        self.url = f"/guides/{slug}/"
+        self.html = ""
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"HX-Request": "true"} if self.htmx else {}
+
+    def get(self) -> str:
+        response = self.client.get(self.url, headers=self.headers)
+        assert response.status_code == 200
+        self.html = response.content.decode()
+        return self.html
+
+    def post(self, action: str, data: dict[str, str] | None = None) -> Any:
+        response = self.client.post(f"{self.url}{action}/", data or {}, headers=self.headers)
+        if response.status_code == 200:
+            self.html = response.content.decode()
+        elif response.status_code == 303:
+            assert response["Location"] == self.url
+            self.get()
+        return response
+
+    def start(self) -> Flow:
+        self.get()
+        self.post("start")
+        return self
+
+    # What the current page shows.
+    def field(self, name: str) -> str:
+        match = re.search(rf'name="{name}" value="([^"]*)"', self.html)
+        assert match, f"no {name} field on the page"
+        return match.group(1)
+
+    @property
+    def step(self) -> str:
+        return self.field("step")
+
+    @property
+    def diagnosis(self) -> str:
+        return self.field("diagnosis")
+
+    @property
+    def heading(self) -> str:
+        match = re.search(r"data-step-heading[^>]*>([^<]*)<", self.html)
+        assert match
+        return match.group(1).strip()
+
+    @property
+    def choices(self) -> list[str]:
+        return re.findall(r'name="choice" value="([^"]*)"', self.html)
+
+    def form(self, **overrides: str) -> dict[str, str]:
+        return {"diagnosis": self.diagnosis, "step": self.step, **overrides}
+
+    def answer(self, choice: str) -> Any:
+        return self.post("answer", self.form(choice=choice))
+
+    def back(self) -> Any:
+        return self.post("back", self.form())
+
+    def restart(self) -> Any:
+        return self.post("restart", self.form())
+
+    def walk(self, answers: dict[str, str], *, fixes: str = "not_fixed") -> None:
+        """Answer questions from ``answers`` and give every fix the result ``fixes``."""
+        while self.choices:
+            kind, _, step_id = self.step.partition(":")
+            self.answer(answers[step_id] if kind == "question" else fixes)
+
+
+@pytest.fixture
+def flow(client: Client, guide: Guide) -> Flow:
+    return Flow(client)
+
+
+@pytest.fixture
+def htmx_flow(client: Client, guide: Guide) -> Flow:
+    return Flow(client, htmx=True)
+
+
+# Answers that lead to the fix phase with the most fixes applicable.
+EVERYTHING_UNSURE = {
+    "apple_status": "all_green",
+    "account": "not_sure",
+    "icloud_web": "missing",
+    "contacts_sync": "not_sure",
+    "storage": "not_sure",
+    "same_account": "not_sure",
+}
+
+
+@pytest.fixture
+def unsure() -> dict[str, str]:
+    return dict(EVERYTHING_UNSURE)

@@ -1,0 +1,175 @@
+"""Bad input gets a clear 4xx page, never a 500, and changes nothing."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.test import Client
+
+from diagnostics.models import Answer, Diagnosis, FixAttempt, Guide
+from tests.conftest import Flow
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HX-Request": "true"}
+
+
+def snapshot() -> tuple:
+    return (
+        list(Diagnosis.objects.values_list("pk", "status", "last_step", "revision")),
+        list(Answer.objects.values_list("pk", "question", "choice")),
+        list(FixAttempt.objects.values_list("pk", "fix", "result")),
+    )
+
+
+@pytest.fixture
+def midway(flow: Flow) -> Flow:
+    flow.start()
+    flow.answer("all_green")
+    return flow
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
+@pytest.mark.parametrize(
+    "url", ["/guides/no-such-guide/", "/guides/no-such-guide/answer/", "/nothing/here/"]
+)
+def test_unknown_guide_is_a_404_page(client: Client, guide: Guide, url: str, headers: dict) -> None:
+    if url.endswith("answer/"):
+        response = client.post(url, headers=headers)
+    else:
+        response = client.get(url, headers=headers)
+    assert response.status_code == 404
+    assert b"Page not found" in response.content
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
+def test_a_choice_not_offered_is_a_400_and_changes_nothing(midway: Flow, headers: dict) -> None:
+    before = snapshot()
+    response = midway.client.post(
+        "/guides/icloud-contacts/answer/", midway.form(choice="fixed"), headers=headers
+    )
+    assert response.status_code == 400
+    assert b"isn&#x27;t one of the choices" in response.content
+    assert (b"<html" in response.content) is not bool(headers)  # htmx gets the panel only
+    assert snapshot() == before
+
+
+def test_a_question_answer_posted_to_a_fix_is_rejected(midway: Flow, unsure: dict) -> None:
+    for question in ["account", "icloud_web", "contacts_sync", "storage", "same_account"]:
+        midway.answer(unsure[question])
+    assert midway.step.startswith("fix:")
+    before = snapshot()
+    response = midway.client.post(
+        "/guides/icloud-contacts/answer/", midway.form(choice="all_green")
+    )
+    assert response.status_code == 400
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"diagnosis": "not-a-uuid", "step": "question:account", "choice": "icloud"},
+        {"diagnosis": "' OR 1=1 --", "step": "x", "choice": "y"},
+        {"step": "question:account", "choice": "icloud"},
+        {"diagnosis": str(uuid.uuid4()), "step": "q" * 500, "choice": "icloud"},
+    ],
+    ids=["empty", "bad-uuid", "injection", "no-diagnosis", "huge-step"],
+)
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
+def test_garbage_forms_are_a_400(midway: Flow, data: dict, headers: dict) -> None:
+    before = snapshot()
+    for action in ("answer", "back", "restart"):
+        response = midway.client.post(f"/guides/icloud-contacts/{action}/", data, headers=headers)
+        assert response.status_code == 400, action
+    assert snapshot() == before
+
+
+def test_a_tampered_step_id_is_treated_as_stale(midway: Flow) -> None:
+    before = snapshot()
+    response = midway.client.post(
+        "/guides/icloud-contacts/answer/",
+        midway.form(step="fix:reset_all_settings", choice="fixed"),
+        headers=HTMX,
+    )
+    assert response.status_code == 200
+    assert b"already answered" in response.content
+    assert b'value="question:account"' in response.content
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("action", ["answer", "back", "restart"])
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
+def test_another_browsers_diagnosis_is_a_403(
+    midway: Flow, guide: Guide, action: str, headers: dict
+) -> None:
+    other = Flow(Client()).start()
+    before = snapshot()
+    response = other.client.post(
+        f"/guides/icloud-contacts/{action}/", midway.form(choice="icloud"), headers=headers
+    )
+    assert response.status_code == 403
+    assert b"another browser" in response.content
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("action", ["answer", "back"])
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
+def test_an_expired_session_asks_to_start_again(midway: Flow, action: str, headers: dict) -> None:
+    form = midway.form(choice="icloud")
+    midway.client.cookies.clear()  # the session cookie is gone
+    before = snapshot()
+    response = midway.client.post(f"/guides/icloud-contacts/{action}/", form, headers=headers)
+    assert response.status_code == 410
+    assert b"Start again" in response.content
+    assert snapshot() == before
+    # Starting again works and the earlier diagnosis is still on record.
+    fresh = Flow(midway.client).start()
+    assert fresh.step == "question:apple_status"
+    assert Diagnosis.objects.count() == 2
+
+
+def test_a_missing_csrf_token_is_a_403_and_changes_nothing(guide: Guide) -> None:
+    browser = Client(enforce_csrf_checks=True)
+    flow = Flow(browser)
+    flow.get()
+    response = browser.post("/guides/icloud-contacts/start/")
+    assert response.status_code == 403
+    assert b"This page has expired" in response.content
+    assert not Diagnosis.objects.exists()
+
+
+def test_an_invalid_csrf_token_is_a_403(guide: Guide) -> None:
+    browser = Client(enforce_csrf_checks=True)
+    Flow(browser).get()
+    response = browser.post("/guides/icloud-contacts/start/", {"csrfmiddlewaretoken": "x" * 64})
+    assert response.status_code == 403
+    assert not Diagnosis.objects.exists()
+
+
+def test_with_a_valid_csrf_token_the_flow_works(guide: Guide) -> None:
+    browser = Client(enforce_csrf_checks=True)
+    flow = Flow(browser)
+    html = flow.get()
+    token = html.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    response = browser.post("/guides/icloud-contacts/start/", {"csrfmiddlewaretoken": token})
+    assert response.status_code == 303
+    assert Diagnosis.objects.count() == 1
+
+
+@pytest.mark.parametrize("action", ["start", "answer", "back", "restart"])
+def test_get_on_a_post_endpoint_is_a_405(client: Client, guide: Guide, action: str) -> None:
+    response = client.get(f"/guides/icloud-contacts/{action}/")
+    assert response.status_code == 405
+    assert not Diagnosis.objects.exists()
+
+
+def test_back_with_nothing_to_undo_changes_nothing(flow: Flow) -> None:
+    flow.start()
+    before = snapshot()
+    response = flow.back()
+    assert response.status_code == 303
+    assert flow.step == "question:apple_status"
+    assert snapshot() == before

@@ -1,0 +1,190 @@
+"""The diagnosis engine on the shipped guide: pure Python, no database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from diagnostics import engine
+from diagnostics.engine import Attempt, Fix, Outcome, Question, Result, next_step
+
+pytestmark = pytest.mark.filterwarnings("error")
+
+
+def all_paths(
+    guide: engine.Guide,
+) -> Iterator[tuple[dict[str, str], tuple[Attempt, ...], engine.Step]]:
+    """Every complete path: each combination of answers, then each fix working or not.
+
+    "Not fixed" and "could not do it" both move on to the next fix (see
+    ``test_next_fix_follows_failed_and_impossible_attempts``); the walk alternates
+    them so both are exercised without multiplying the paths.
+    """
+    stack: list[tuple[dict[str, str], tuple[Attempt, ...]]] = [({}, ())]
+    while stack:
+        answers, attempts = stack.pop()
+        step = next_step(guide, answers, attempts)
+        if isinstance(step, Question):
+            stack.extend(({**answers, step.id: c.id}, attempts) for c in step.choices)
+        elif isinstance(step, Fix):
+            move_on = Result.CANNOT if len(attempts) % 2 else Result.NOT_FIXED
+            for result in (Result.FIXED, move_on):
+                stack.append((answers, (*attempts, Attempt(step.id, result))))
+        else:
+            yield answers, attempts, step
+
+
+def test_engine_does_not_import_django() -> None:
+    source = engine.__file__
+    with open(source, encoding="utf-8") as handle:
+        text = handle.read()
+    assert "django" not in text.lower().replace("imports nothing from django", "")
+
+
+def test_every_path_ends_in_an_outcome_and_reaches_every_step(icloud: engine.Guide) -> None:
+    outcomes: set[str] = set()
+    fixes_seen: set[str] = set()
+    count = 0
+    for answers, attempts, step in all_paths(icloud):
+        count += 1
+        assert isinstance(step, Outcome)
+        outcomes.add(step.id)
+        fixes_seen.update(a.fix for a in attempts)
+        tried = [a.fix for a in attempts]
+        assert len(tried) == len(set(tried)), "a fix was offered twice"
+        if attempts and attempts[-1].result == Result.FIXED:
+            assert step.outcome == "resolved"
+        elif step.id == icloud.exhausted:
+            # Escalation only once every applicable fix has been tried.
+            assert set(tried) == {f.id for f in engine.applicable_fixes(icloud, answers)}
+    assert count > 1000
+    assert outcomes == set(icloud.outcomes)
+    assert fixes_seen == {f.id for f in icloud.fixes}
+
+
+def test_first_question_is_apples_status_page(icloud: engine.Guide) -> None:
+    step = next_step(icloud, {}, ())
+    assert isinstance(step, Question)
+    assert step.id == "apple_status"
+
+
+def test_an_apple_outage_ends_without_touching_settings(icloud: engine.Guide) -> None:
+    step = next_step(icloud, {"apple_status": "outage"}, ())
+    assert isinstance(step, Outcome)
+    assert step.outcome == "not_applicable"
+    assert step.id == "apple_outage"
+
+
+def test_contacts_in_another_account_are_explained_not_fixed(icloud: engine.Guide) -> None:
+    step = next_step(icloud, {"apple_status": "all_green", "account": "other_provider"}, ())
+    assert isinstance(step, Outcome)
+    assert step.id == "other_account"
+    assert "Gmail" in step.body or any("Gmail" in s for s in step.steps)
+
+
+def test_contacts_already_on_icloud_com_means_backup_works(icloud: engine.Guide) -> None:
+    answers = {"apple_status": "all_green", "account": "icloud", "icloud_web": "there"}
+    step = next_step(icloud, answers, ())
+    assert isinstance(step, Outcome)
+    assert step.id == "already_backed_up"
+
+
+def test_unanswered_question_is_asked_next(icloud: engine.Guide) -> None:
+    answers = {"apple_status": "all_green", "account": "icloud"}
+    step = next_step(icloud, answers, ())
+    assert isinstance(step, Question)
+    assert step.id == "icloud_web"
+
+
+def test_full_storage_is_freed_first(icloud: engine.Guide, unsure: dict[str, str]) -> None:
+    answers = {**unsure, "storage": "nearly_full"}
+    step = next_step(icloud, answers, ())
+    assert isinstance(step, Fix)
+    assert step.id == "free_storage"
+
+
+def test_plenty_of_storage_skips_the_storage_fix(
+    icloud: engine.Guide, unsure: dict[str, str]
+) -> None:
+    answers = {**unsure, "storage": "plenty"}
+    offered = [f.id for f in engine.applicable_fixes(icloud, answers)]
+    assert "free_storage" not in offered
+
+
+def test_fixes_come_cheapest_first_and_reset_is_last(
+    icloud: engine.Guide, unsure: dict[str, str]
+) -> None:
+    offered = engine.applicable_fixes(icloud, unsure)
+    costs = [f.cost for f in offered]
+    assert costs == sorted(costs)
+    assert offered[-1].id == "reset_all_settings"
+    assert "Erase All Content and Settings" in offered[-1].note
+
+
+def test_sync_switched_off_offers_turning_it_on_not_toggling(
+    icloud: engine.Guide, unsure: dict[str, str]
+) -> None:
+    offered = [f.id for f in engine.applicable_fixes(icloud, {**unsure, "contacts_sync": "off"})]
+    assert "turn_on_icloud_contacts" in offered
+    assert "toggle_contacts_sync" not in offered
+
+
+def test_next_fix_follows_failed_and_impossible_attempts(
+    icloud: engine.Guide, unsure: dict[str, str]
+) -> None:
+    ranked = engine.applicable_fixes(icloud, unsure)
+    attempts = (Attempt(ranked[0].id, Result.NOT_FIXED), Attempt(ranked[1].id, Result.CANNOT))
+    assert next_step(icloud, unsure, attempts) == ranked[2]
+
+
+def test_a_working_fix_resolves(icloud: engine.Guide, unsure: dict[str, str]) -> None:
+    first = next_step(icloud, unsure, ())
+    step = next_step(icloud, unsure, (Attempt(first.id, Result.FIXED),))
+    assert isinstance(step, Outcome)
+    assert step.outcome == "resolved"
+
+
+def test_nothing_works_escalates(icloud: engine.Guide, unsure: dict[str, str]) -> None:
+    attempts = tuple(
+        Attempt(f.id, Result.NOT_FIXED) for f in engine.applicable_fixes(icloud, unsure)
+    )
+    step = next_step(icloud, unsure, attempts)
+    assert isinstance(step, Outcome)
+    assert step.outcome == "escalate"
+
+
+def test_answers_off_the_path_are_ignored(icloud: engine.Guide, unsure: dict[str, str]) -> None:
+    # An outage answer ends the questions, whatever else was answered before.
+    step = next_step(icloud, {**unsure, "apple_status": "outage"}, ())
+    assert step.id == "apple_outage"
+    assert engine.path_answers(icloud, {**unsure, "apple_status": "outage"}) == {
+        "apple_status": "outage"
+    }
+
+
+def test_progress_counts_done_steps_and_ends_complete(
+    icloud: engine.Guide, unsure: dict[str, str]
+) -> None:
+    start = engine.progress(icloud, {}, ())
+    assert start.done == 0
+    assert start.total > len(icloud.questions)
+    middle = engine.progress(icloud, unsure, ())
+    assert middle.done == len(unsure)
+    assert middle.total > middle.done
+    end = engine.progress(icloud, {"apple_status": "outage"}, ())
+    assert end.done == end.total == 1
+
+
+def test_every_settings_path_names_current_ios(icloud: engine.Guide) -> None:
+    text = " ".join(" ".join(f.steps) for f in icloud.fixes)
+    assert "Settings › General › Transfer or Reset iPhone" in text
+    assert "Settings › Apps › Contacts" in text
+    assert "Date & Time" in text
+
+
+def test_step_keys_round_trip(icloud: engine.Guide) -> None:
+    for step in [*icloud.questions, *icloud.fixes, *icloud.outcomes.values()]:
+        assert icloud.step(engine.step_key(step)) == step
+    assert icloud.step("nonsense") is None
+    assert icloud.step("fix:nonsense") is None

@@ -1,0 +1,254 @@
+"""The flow through the views, as plain forms (post/redirect/get) and with htmx."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from diagnostics.models import Answer, Diagnosis, FixAttempt, Guide
+from tests.conftest import Flow
+
+pytestmark = pytest.mark.django_db
+
+FIRST_QUESTION = "Is iCloud Contacts working on Apple's side right now?"
+
+
+def test_home_lists_the_guides(client: Client, guide: Guide) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    assert b"iPhone contacts not backing up to iCloud" in response.content
+    assert b'href="/guides/icloud-contacts/"' in response.content
+
+
+def test_home_with_no_guides_loaded_says_so(client: Client) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    assert b"No guides are published yet" in response.content
+
+
+def test_guide_page_shows_a_start_screen_and_creates_nothing(client: Client, guide: Guide) -> None:
+    response = client.get("/guides/icloud-contacts/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<h1" in html
+    assert 'action="/guides/icloud-contacts/start/"' in html
+    assert not Diagnosis.objects.exists()
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_start_opens_a_diagnosis_at_the_first_question(
+    client: Client, guide: Guide, htmx: bool
+) -> None:
+    flow = Flow(client, htmx=htmx)
+    flow.get()
+    response = flow.post("start")
+    assert response.status_code == (200 if htmx else 303)
+    assert flow.heading.replace("&#x27;", "'") == FIRST_QUESTION
+    diagnosis = Diagnosis.objects.get()
+    assert diagnosis.status == Diagnosis.Status.IN_PROGRESS
+    assert diagnosis.last_step == "question:apple_status"
+    assert client.session["diagnoses"] == {"icloud-contacts": str(diagnosis.pk)}
+
+
+def test_starting_twice_resumes_instead_of_opening_another(flow: Flow) -> None:
+    flow.start()
+    flow.answer("all_green")
+    flow.post("start")
+    assert Diagnosis.objects.count() == 1
+    assert flow.step == "question:account"
+
+
+def test_plain_post_redirects_and_htmx_post_returns_only_the_panel(
+    client: Client, guide: Guide
+) -> None:
+    plain = Flow(client).start()
+    response = plain.answer("all_green")
+    assert response.status_code == 303
+    assert response["Location"] == "/guides/icloud-contacts/"
+
+    htmx = Flow(client, htmx=True)
+    htmx.get()
+    response = htmx.answer("icloud")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="panel"')
+    assert "<html" not in html
+    assert "HX-Request" in response["Vary"]
+    assert htmx.step == "question:icloud_web"
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_guide_page_varies_on_hx_request(client: Client, guide: Guide, htmx: bool) -> None:
+    response = client.get(
+        "/guides/icloud-contacts/", headers={"HX-Request": "true"} if htmx else {}
+    )
+    assert "HX-Request" in response["Vary"]
+    assert (b"<html" in response.content) is not htmx
+    assert b'id="panel"' in response.content
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_resolved_by_the_first_fix(
+    client: Client, guide: Guide, unsure: dict[str, str], htmx: bool
+) -> None:
+    flow = Flow(client, htmx=htmx).start()
+    for question in [
+        "apple_status",
+        "account",
+        "icloud_web",
+        "contacts_sync",
+        "storage",
+        "same_account",
+    ]:
+        assert flow.step == f"question:{question}"
+        flow.answer(unsure[question])
+    assert flow.step == "fix:free_storage"
+    assert "Did this fix it?" in flow.html
+    assert "<ol" in flow.html
+    flow.answer("fixed")
+    assert flow.heading  # the success screen
+    assert 'class="outcome outcome--resolved"' in flow.html
+    diagnosis = Diagnosis.objects.get()
+    assert diagnosis.status == Diagnosis.Status.RESOLVED
+    assert diagnosis.last_step == "outcome:fixed"
+    assert list(FixAttempt.objects.values_list("fix", "result")) == [("free_storage", "fixed")]
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_nothing_works_ends_in_escalation_with_the_story(
+    client: Client, guide: Guide, unsure: dict[str, str], htmx: bool
+) -> None:
+    flow = Flow(client, htmx=htmx).start()
+    flow.walk(unsure, fixes="not_fixed")
+    diagnosis = Diagnosis.objects.get()
+    assert diagnosis.status == Diagnosis.Status.ESCALATED
+    assert diagnosis.support_code in flow.html
+    assert "Summary for support" in flow.html
+    tried = FixAttempt.objects.filter(diagnosis=diagnosis)
+    assert tried.count() >= 8
+    for attempt in tried:
+        title = guide.current_version.engine_guide.fix(attempt.fix).title
+        assert title.replace("'", "&#x27;") in flow.html
+
+
+def test_cannot_do_a_step_moves_on_and_is_reported(flow: Flow, unsure: dict[str, str]) -> None:
+    flow.start()
+    flow.walk(unsure, fixes="cannot")
+    assert "couldn't do this step" in flow.html
+    assert set(FixAttempt.objects.values_list("result", flat=True)) == {"cannot"}
+
+
+def test_not_applicable_outcome(flow: Flow) -> None:
+    flow.start()
+    flow.answer("outage")
+    assert 'class="outcome outcome--not_applicable"' in flow.html
+    assert Diagnosis.objects.get().status == Diagnosis.Status.RESOLVED
+    assert "Did this fix it?" not in flow.html
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_back_undoes_the_last_answer(client: Client, guide: Guide, htmx: bool) -> None:
+    flow = Flow(client, htmx=htmx).start()
+    assert "Back</button>" not in flow.html  # nothing to undo yet
+    flow.answer("all_green")
+    flow.answer("icloud")
+    assert flow.step == "question:icloud_web"
+    flow.back()
+    assert flow.step == "question:account"
+    assert list(Answer.objects.values_list("question", flat=True)) == ["apple_status"]
+    flow.answer("not_sure")
+    assert list(Answer.objects.values_list("question", "choice")) == [
+        ("apple_status", "all_green"),
+        ("account", "not_sure"),
+    ]
+
+
+def test_back_from_an_outcome_reopens_the_diagnosis(flow: Flow, unsure: dict[str, str]) -> None:
+    flow.start()
+    flow.walk(unsure)  # every fix fails: escalated
+    assert Diagnosis.objects.get().status == Diagnosis.Status.ESCALATED
+    flow.back()
+    assert flow.step == "fix:reset_all_settings"
+    assert Diagnosis.objects.get().status == Diagnosis.Status.IN_PROGRESS
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_start_over_abandons_and_begins_again(client: Client, guide: Guide, htmx: bool) -> None:
+    flow = Flow(client, htmx=htmx).start()
+    flow.answer("all_green")
+    old = flow.diagnosis
+    flow.restart()
+    assert flow.step == "question:apple_status"
+    assert flow.diagnosis != old
+    assert Diagnosis.objects.get(pk=old).status == Diagnosis.Status.ABANDONED
+    assert Answer.objects.filter(diagnosis_id=old).count() == 1  # the old story is kept
+
+
+def test_start_over_after_finishing_keeps_the_outcome(flow: Flow) -> None:
+    flow.start()
+    flow.answer("outage")
+    old = flow.diagnosis
+    flow.restart()
+    assert Diagnosis.objects.get(pk=old).status == Diagnosis.Status.RESOLVED
+
+
+def test_reload_and_coming_back_resume_at_the_same_step(client: Client, guide: Guide) -> None:
+    flow = Flow(client).start()
+    flow.answer("all_green")
+    flow.answer("icloud")
+    again = Flow(client)  # a new page load in the same browser
+    again.get()
+    assert again.step == "question:icloud_web"
+    assert again.diagnosis == flow.diagnosis
+
+
+def test_the_same_answer_posted_twice_is_recorded_once(flow: Flow) -> None:
+    flow.start()
+    form = flow.form(choice="all_green")
+    first = flow.client.post("/guides/icloud-contacts/answer/", form)
+    second = flow.client.post("/guides/icloud-contacts/answer/", form)
+    assert first.status_code == second.status_code == 303
+    assert Answer.objects.count() == 1
+    flow.get()
+    assert flow.step == "question:account"
+    assert "already answered" in flow.html  # the stale post is explained
+
+
+def test_an_old_tab_cannot_skip_a_step(client: Client, guide: Guide) -> None:
+    flow = Flow(client).start()
+    old_tab = flow.form(choice="cannot_check")
+    flow.answer("all_green")
+    flow.answer("icloud")
+    response = client.post(
+        "/guides/icloud-contacts/answer/", old_tab, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200
+    assert b"already answered" in response.content
+    assert b'value="question:icloud_web"' in response.content
+    assert list(Answer.objects.values_list("choice", flat=True)) == ["all_green", "icloud"]
+
+
+def test_a_double_click_on_a_fix_result_counts_once(flow: Flow, unsure: dict[str, str]) -> None:
+    flow.start()
+    for question in [
+        "apple_status",
+        "account",
+        "icloud_web",
+        "contacts_sync",
+        "storage",
+        "same_account",
+    ]:
+        flow.answer(unsure[question])
+    form = flow.form(choice="not_fixed")
+    flow.client.post("/guides/icloud-contacts/answer/", form)
+    flow.client.post("/guides/icloud-contacts/answer/", form)
+    assert list(FixAttempt.objects.values_list("fix", flat=True)) == ["free_storage"]
+
+
+def test_a_form_from_an_earlier_diagnosis_shows_the_current_one(flow: Flow) -> None:
+    flow.start()
+    old_form = flow.form(choice="all_green")
+    flow.restart()
+    response = flow.client.post("/guides/icloud-contacts/answer/", old_form)
+    assert response.status_code == 303
+    assert Answer.objects.count() == 0

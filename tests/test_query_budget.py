@@ -1,0 +1,54 @@
+"""A step costs the same few queries at step 2 as at step 12."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.conftest import Flow
+
+pytestmark = pytest.mark.django_db
+
+BUDGET = 6
+ANSWER_URL = "/guides/icloud-contacts/answer/"
+
+
+def post_step(flow: Flow, choice: str) -> list[str]:
+    """Post one answer through the real form; return the SQL it ran (the POST alone)."""
+    form = flow.form(choice=choice)
+    with CaptureQueriesContext(connection) as captured:
+        response = flow.client.post(ANSWER_URL, form, headers=flow.headers)
+    queries = [query["sql"] for query in captured.captured_queries]
+    assert response.status_code in (200, 303)
+    flow.get()
+    return queries
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_a_step_post_costs_the_same_at_step_2_and_step_12(
+    flow: Flow, htmx_flow: Flow, unsure: dict[str, str], htmx: bool, django_assert_num_queries
+) -> None:
+    flow = htmx_flow if htmx else flow
+    flow.start()
+    flow.answer("all_green")
+    step_2 = post_step(flow, "not_sure")
+    assert len(step_2) <= BUDGET, "\n".join(step_2)
+
+    for question in ["icloud_web", "contacts_sync", "storage", "same_account"]:
+        flow.answer(unsure[question])
+    for _ in range(5):
+        flow.answer("not_fixed")
+    assert flow.step.startswith("fix:")
+    assert flow.html.count("</li>") > 1  # a real fix with steps, eleven answers in
+    with django_assert_num_queries(len(step_2)):
+        flow.client.post(ANSWER_URL, flow.form(choice="not_fixed"), headers=flow.headers)
+
+
+def test_showing_a_step_is_cheap(
+    flow: Flow, unsure: dict[str, str], django_assert_max_num_queries
+) -> None:
+    flow.start()
+    flow.walk(unsure)
+    with django_assert_max_num_queries(4):
+        flow.get()
