@@ -11,9 +11,14 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
 
 from diagnostics.models import Diagnosis, FixAttempt, Guide, GuideVersion
+from diagnostics.reports import guide_report
 from diagnostics.transcript import Entry, transcript
 
 
@@ -39,9 +44,31 @@ class GuideVersionInline(admin.TabularInline):
 
 @admin.register(Guide)
 class GuideAdmin(ReadOnlyAdmin):
-    list_display = ("title", "slug", "current_version", "diagnosis_count")
-    readonly_fields = ("slug", "title", "summary", "current_version")
+    list_display = ("title", "slug", "current_version", "diagnosis_count", "report_link")
+    readonly_fields = ("slug", "title", "summary", "current_version", "report_link")
     inlines = (GuideVersionInline,)
+
+    def get_urls(self) -> list[URLPattern]:
+        report = path(
+            "<int:guide_id>/report/",
+            self.admin_site.admin_view(self.report_view),
+            name="diagnostics_guide_report",
+        )
+        return [report, *super().get_urls()]
+
+    def report_view(self, request: HttpRequest, guide_id: int) -> TemplateResponse:
+        guide = get_object_or_404(Guide, pk=guide_id)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "report": guide_report(guide=guide),
+        }
+        return TemplateResponse(request, "admin/diagnostics/guide/report.html", context)
+
+    @admin.display(description="Report")
+    def report_link(self, guide: Guide) -> str:
+        url = reverse("admin:diagnostics_guide_report", args=[guide.pk])
+        return format_html('<a href="{}">Fixes and drop-offs</a>', url)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Guide]:
         return (
@@ -119,12 +146,17 @@ class DiagnosisAdmin(ReadOnlyAdmin):
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
-                (entry.when.strftime("%Y-%m-%d %H:%M:%S"), entry.kind, entry.step, entry.answer)
+                (
+                    localtime(entry.when).strftime("%Y-%m-%d %H:%M:%S"),
+                    entry.kind,
+                    entry.step,
+                    entry.answer,
+                )
                 for entry in entries
             ),
         )
         return format_html(
-            '<table class="transcript"><thead><tr><th scope="col">When (UTC)</th>'
+            '<table class="transcript"><thead><tr><th scope="col">When</th>'
             '<th scope="col">Kind</th><th scope="col">Step</th><th scope="col">Answer</th>'
             "</tr></thead><tbody>{}</tbody></table>",
             rows,

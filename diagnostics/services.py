@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import MutableMapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Value
 from django.utils import timezone
 
-from diagnostics import engine
+from diagnostics import engine, events
 from diagnostics.guide_files import GuideFile
 from diagnostics.models import Answer, Diagnosis, FixAttempt, Guide, GuideVersion
 
@@ -103,40 +104,51 @@ def status_for(step: engine.Step) -> str:
 
 
 def load_state(*, diagnosis: Diagnosis) -> State:
-    """Rebuild where a diagnosis stands from its rows (two queries)."""
+    """Rebuild where a diagnosis stands from its rows, in one query."""
     guide = diagnosis.guide_version.engine_guide
-    answers = {
-        a.question: a.choice
-        for a in Answer.objects.filter(diagnosis=diagnosis).order_by("position")
-    }
-    attempts = tuple(
-        engine.Attempt(fix=a.fix, result=engine.Result(a.result))
-        for a in FixAttempt.objects.filter(diagnosis=diagnosis).order_by("position")
+    answers = (
+        Answer.objects.filter(diagnosis=diagnosis)
+        .annotate(kind=Value("answer"))
+        .values_list("position", "kind", "question", "choice")
+        .order_by()
     )
-    step = engine.next_step(guide, answers, attempts)
-    return State(diagnosis=diagnosis, guide=guide, answers=answers, attempts=attempts, step=step)
+    attempts = (
+        FixAttempt.objects.filter(diagnosis=diagnosis)
+        .annotate(kind=Value("attempt"))
+        .values_list("position", "kind", "fix", "result")
+        .order_by()
+    )
+    chosen: dict[str, str] = {}
+    tried: list[engine.Attempt] = []
+    for _, kind, step_id, value in sorted(answers.union(attempts, all=True)):
+        if kind == "answer":
+            chosen[step_id] = value
+        else:
+            tried.append(engine.Attempt(fix=step_id, result=engine.Result(value)))
+    step = engine.next_step(guide, chosen, tried)
+    return State(diagnosis=diagnosis, guide=guide, answers=chosen, attempts=tuple(tried), step=step)
 
 
-def session_diagnosis(*, session: Session, guide: Guide) -> Diagnosis | None:
-    """This browser's diagnosis for ``guide``, or None."""
-    diagnosis_id = session.get(SESSION_KEY, {}).get(guide.slug)
+def session_diagnosis(*, session: Session, slug: str) -> Diagnosis | None:
+    """This browser's diagnosis for the guide ``slug`` (with its version and guide), or None."""
+    diagnosis_id = session.get(SESSION_KEY, {}).get(slug)
     if not diagnosis_id:
         return None
     return (
-        Diagnosis.objects.select_related("guide_version")
-        .filter(pk=diagnosis_id, guide_version__guide=guide)
+        Diagnosis.objects.select_related("guide_version__guide")
+        .filter(pk=diagnosis_id, guide_version__guide__slug=slug)
         .first()
     )
 
 
-def check_ownership(*, session: Session, guide: Guide, posted_id: str) -> Diagnosis:
-    """The session's diagnosis for ``guide``, provided the form was posted for it.
+def check_ownership(*, session: Session, slug: str, posted_id: str) -> Diagnosis:
+    """The session's diagnosis for the guide ``slug``, provided the form was posted for it.
 
     Raises :class:`SessionExpired` when the browser has no diagnosis any more,
     :class:`StaleStep` when the form came from an earlier diagnosis of this
     browser (an old tab), and :class:`NotYourDiagnosis` for anything else.
     """
-    diagnosis = session_diagnosis(session=session, guide=guide)
+    diagnosis = session_diagnosis(session=session, slug=slug)
     if diagnosis is not None and str(diagnosis.pk) == posted_id:
         return diagnosis
     if posted_id in session.get(HISTORY_KEY, []):
@@ -169,6 +181,7 @@ def start_diagnosis(*, session: Session, guide: Guide) -> Diagnosis:
     session[SESSION_KEY] = {**session.get(SESSION_KEY, {}), guide.slug: str(diagnosis.pk)}
     history = [*session.get(HISTORY_KEY, []), str(diagnosis.pk)]
     session[HISTORY_KEY] = history[-HISTORY_LENGTH:]
+    events.emit("started", diagnosis, guide=guide.slug, step=engine.step_key(first))
     return diagnosis
 
 
@@ -213,6 +226,9 @@ def answer_step(*, state: State, step_key: str, choice: str) -> State:
     new_step = engine.next_step(state.guide, answers, attempts)
     _commit(state=state, step=new_step)
     row.save(force_insert=True)
+    events.step_done(
+        state.diagnosis, guide=state.guide.slug, step=step_key, choice=choice, next_step=new_step
+    )
     return State(
         diagnosis=state.diagnosis,
         guide=state.guide,
@@ -237,6 +253,8 @@ def go_back(*, state: State, step_key: str) -> State:
     new_step = engine.next_step(state.guide, answers, attempts)
     _commit(state=state, step=new_step)
     model.objects.filter(diagnosis=state.diagnosis, position=position).delete()
+    following = engine.step_key(new_step)
+    events.emit("back", state.diagnosis, guide=state.guide.slug, step=step_key, next=following)
     return State(
         diagnosis=state.diagnosis,
         guide=state.guide,
@@ -252,7 +270,10 @@ def start_over(*, session: Session, state: State | None, guide: Guide) -> Diagno
         Diagnosis.objects.filter(pk=state.diagnosis.pk, status=Diagnosis.Status.IN_PROGRESS).update(
             status=Diagnosis.Status.ABANDONED, updated=timezone.now()
         )
-    return start_diagnosis(session=session, guide=guide)
+    diagnosis = start_diagnosis(session=session, guide=guide)
+    previous = str(state.diagnosis.pk) if state is not None else ""
+    events.emit("restarted", diagnosis, guide=guide.slug, previous=previous)
+    return diagnosis
 
 
 @dataclass(frozen=True)
@@ -287,3 +308,10 @@ def publish_guide(*, guide_file: GuideFile) -> Published:
         guide.title, guide.summary, guide.current_version = parsed.title, parsed.summary, version
         guide.save(update_fields=["title", "summary", "current_version"])
     return Published(slug=guide.slug, number=version.number, created=created)
+
+
+def mark_abandoned(*, idle_for: timedelta) -> int:
+    """Mark unfinished diagnoses untouched for ``idle_for`` as abandoned; return how many."""
+    return Diagnosis.objects.filter(
+        status=Diagnosis.Status.IN_PROGRESS, updated__lt=timezone.now() - idle_for
+    ).update(status=Diagnosis.Status.ABANDONED)

@@ -1,0 +1,85 @@
+"""Figures for support staff: which fixes work, and where people give up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+
+from diagnostics.models import Diagnosis, FixAttempt, Guide
+
+
+@dataclass(frozen=True)
+class FixFigures:
+    fix: str
+    title: str
+    tried: int
+    fixed: int
+    not_fixed: int
+    cannot: int
+
+    @property
+    def success_rate(self) -> int:
+        """Percent of attempts that fixed the problem."""
+        return round(100 * self.fixed / self.tried) if self.tried else 0
+
+
+@dataclass(frozen=True)
+class StopFigures:
+    step: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class GuideReport:
+    guide: Guide
+    statuses: dict[str, int]
+    fixes: list[FixFigures]
+    stops: list[StopFigures]
+
+
+def _labels(guide: Guide) -> dict[str, str]:
+    """Human names for step keys, across every version of the guide (newest wins)."""
+    labels: dict[str, str] = {}
+    for version in guide.versions.order_by("number"):
+        parsed = version.engine_guide
+        labels.update({f"question:{q.id}": q.prompt for q in parsed.questions})
+        labels.update({f"fix:{f.id}": f.title for f in parsed.fixes})
+        labels.update({f"outcome:{o.id}": o.title for o in parsed.outcomes.values()})
+    return labels
+
+
+def guide_report(*, guide: Guide) -> GuideReport:
+    """Outcomes, fix success rates and drop-off points for one guide, all versions."""
+    labels = _labels(guide)
+    diagnoses = Diagnosis.objects.filter(guide_version__guide=guide)
+    statuses = dict(diagnoses.values_list("status").annotate(n=Count("pk")).order_by())
+    rows = (
+        FixAttempt.objects.filter(diagnosis__guide_version__guide=guide)
+        .values("fix")
+        .annotate(
+            tried=Count("pk"),
+            fixed=Count("pk", filter=Q(result=FixAttempt.Result.FIXED)),
+            not_fixed=Count("pk", filter=Q(result=FixAttempt.Result.NOT_FIXED)),
+            cannot=Count("pk", filter=Q(result=FixAttempt.Result.CANNOT)),
+        )
+        .order_by("-tried", "fix")
+    )
+    fixes = [FixFigures(title=labels.get(f"fix:{row['fix']}", row["fix"]), **row) for row in rows]
+    stopped = (
+        diagnoses.filter(status__in=[Diagnosis.Status.ABANDONED, Diagnosis.Status.IN_PROGRESS])
+        .values("last_step")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "last_step")
+    )
+    stops = [
+        StopFigures(step=row["last_step"], label=labels.get(row["last_step"], ""), count=row["n"])
+        for row in stopped
+    ]
+    return GuideReport(
+        guide=guide,
+        statuses={label: statuses.get(value, 0) for value, label in Diagnosis.Status.choices},
+        fixes=fixes,
+        stops=stops,
+    )

@@ -1,0 +1,80 @@
+"""Staff see which fixes work and where people give up."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+
+from diagnostics.models import Diagnosis, Guide
+from diagnostics.reports import guide_report
+from tests.conftest import Flow
+
+pytestmark = pytest.mark.django_db
+
+
+def finish_with_first_fix(guide: Guide, unsure: dict[str, str]) -> None:
+    flow = Flow(Client()).start()
+    for question in unsure:
+        flow.answer(unsure[question])
+    flow.answer("fixed")
+
+
+def test_report_counts_fix_results_and_stops(guide: Guide, unsure: dict[str, str]) -> None:
+    finish_with_first_fix(guide, unsure)  # free_storage fixed it
+    escalated = Flow(Client()).start()
+    escalated.walk(unsure)  # every fix failed
+    stuck = Flow(Client()).start()
+    stuck.answer("all_green")  # gave up at the second question
+
+    report = guide_report(guide=guide)
+    assert report.statuses == {"In progress": 1, "Resolved": 1, "Escalated": 1, "Abandoned": 0}
+    by_fix = {row.fix: row for row in report.fixes}
+    assert by_fix["free_storage"].tried == 2
+    assert by_fix["free_storage"].fixed == 1
+    assert by_fix["free_storage"].success_rate == 50
+    assert by_fix["restart"].not_fixed == 1
+    assert by_fix["restart"].success_rate == 0
+    assert [(row.step, row.count) for row in report.stops] == [("question:account", 1)]
+    assert report.stops[0].label == "Which account are the missing contacts kept in?"
+
+
+def test_report_page_in_the_admin(guide: Guide, unsure: dict[str, str]) -> None:
+    finish_with_first_fix(guide, unsure)
+    staff = Client()
+    staff.force_login(User.objects.create_superuser("staff", "s@example.com", password=None))
+    response = staff.get(f"/admin/diagnostics/guide/{guide.pk}/report/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Which fixes work" in html
+    assert "Make room in iCloud" in html
+    assert "100%" in html
+    assert Client().get(f"/admin/diagnostics/guide/{guide.pk}/report/").status_code == 302
+
+
+def test_mark_abandoned_closes_only_idle_unfinished_diagnoses(
+    guide: Guide, unsure: dict[str, str]
+) -> None:
+    idle = Flow(Client()).start()
+    active = Flow(Client()).start()
+    finish_with_first_fix(guide, unsure)
+    long_ago = timezone.now() - timedelta(hours=30)
+    Diagnosis.objects.exclude(pk=active.diagnosis).update(updated=long_ago)
+
+    out = StringIO()
+    call_command("mark_abandoned", "--idle-hours", "24", stdout=out)
+    assert out.getvalue() == "1 diagnoses marked abandoned\n"
+    statuses = dict(Diagnosis.objects.values_list("pk", "status"))
+    assert statuses[Diagnosis.objects.get(pk=idle.diagnosis).pk] == "abandoned"
+    assert statuses[Diagnosis.objects.get(pk=active.diagnosis).pk] == "in_progress"
+    assert sorted(statuses.values()) == ["abandoned", "in_progress", "resolved"]
+
+    # Someone coming back to an abandoned diagnosis simply carries on.
+    idle.get()
+    idle.answer("all_green")
+    assert Diagnosis.objects.get(pk=idle.diagnosis).status == "in_progress"
