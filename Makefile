@@ -24,8 +24,8 @@ $(TOOLS)/bin/uv: | check-python
 install: check-python $(UV)
 	UV_PYTHON_DOWNLOADS=never $(UV) sync --frozen --python $(PYTHON)
 
-run: install
 run: export DJANGO_DEBUG ?= true
+run: install
 	$(UV) run --frozen python manage.py migrate --noinput
 	$(UV) run --frozen python manage.py load_guides
 	$(UV) run --frozen python manage.py runserver 127.0.0.1:$(PORT)
