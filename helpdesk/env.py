@@ -8,7 +8,10 @@ instead of silently falling back to a default.
 from __future__ import annotations
 
 import os
+from typing import Any
+from urllib.parse import urlsplit
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -53,3 +56,44 @@ def env_list(name: str, *, default: list[str] | None = None) -> list[str]:
     if raw is None:
         return list(default or [])
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_choice(name: str, *, choices: tuple[str, ...], default: str) -> str:
+    """Read one of a fixed set of words (case-insensitive)."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    value = raw.strip().lower()
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {raw!r}.")
+    return value
+
+
+def env_database(name: str, *, default: str) -> dict[str, Any]:
+    """Read a database URL (``sqlite:///path`` or ``postgres://...``) into Django's form.
+
+    Only SQLite and PostgreSQL are supported; anything else stops start-up.
+    """
+    url = env_str(name) or default
+    try:
+        config = dict(dj_database_url.parse(url))
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name} is not a usable database URL: {error}") from None
+    engine = config.get("ENGINE", "")
+    if engine not in {"django.db.backends.sqlite3", "django.db.backends.postgresql"}:
+        raise ImproperlyConfigured(
+            f"{name} must be a sqlite:// or postgres:// URL (got engine {engine!r})."
+        )
+    if engine == "django.db.backends.postgresql" and not config.get("NAME"):
+        raise ImproperlyConfigured(f"{name} must name a database, e.g. postgres://host/helpdesk.")
+    return config
+
+
+def env_url(name: str, *, schemes: tuple[str, ...]) -> str:
+    """Read an optional URL whose scheme must be one of ``schemes``; '' when unset."""
+    value = env_str(name)
+    if value and urlsplit(value).scheme not in schemes:
+        raise ImproperlyConfigured(
+            f"{name} must start with {' or '.join(s + '://' for s in schemes)}, not {value!r}."
+        )
+    return value

@@ -9,8 +9,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
-from helpdesk.env import env_bool, env_int, env_list, env_str
+from helpdesk.env import (
+    env_bool,
+    env_choice,
+    env_database,
+    env_int,
+    env_list,
+    env_str,
+    env_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -28,6 +37,7 @@ ALLOWED_HOSTS = env_list(
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    "ops",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -40,8 +50,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz answers before host checks and the HTTPS redirect, for load balancers.
+    "ops.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Counts every POST per client before any other work is done for it.
+    "ops.ratelimit.RateLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -70,12 +85,82 @@ TEMPLATES = [
     },
 ]
 
+# --- Database ----------------------------------------------------------------
+# DATABASE_URL picks the database: SQLite (the default, a file at SQLITE_PATH) or
+# PostgreSQL (postgres://user:password@host:5432/name), through dj-database-url.
 DATABASES = {
-    "default": {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": env_str("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
-    }
+    "default": env_database(
+        "DATABASE_URL",
+        default=f"sqlite:///{env_str('SQLITE_PATH', str(BASE_DIR / 'db.sqlite3'))}",
+    )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite that can serve production: readers never wait for the writer (WAL),
+    # writers queue for up to SQLITE_BUSY_TIMEOUT seconds instead of failing with
+    # "database is locked", and every transaction takes the write lock up front
+    # (IMMEDIATE) so it can never fail half-way when upgrading a read to a write.
+    # Each worker keeps its connection open rather than reopening the file and
+    # rerunning these pragmas on every request.
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", default=600)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": env_int("SQLITE_BUSY_TIMEOUT", default=20, minimum=1),
+    }
+else:
+    DATABASES["default"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        "connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT", default=5, minimum=1),
+    }
+    if env_bool("DATABASE_POOL", default=True):
+        from psycopg_pool import ConnectionPool
+
+        # Django's own connection pool (psycopg_pool), one per worker process.
+        # A sync worker serves one request at a time, so a few connections suffice;
+        # "check" replaces connections that died (e.g. after a database restart).
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "min_size": 1,
+            "max_size": env_int("DATABASE_POOL_MAX_SIZE", default=4, minimum=1),
+            "timeout": env_int("DATABASE_POOL_TIMEOUT", default=10, minimum=1),
+            "check": ConnectionPool.check_connection,
+        }
+    else:
+        DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", default=0)
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+# --- Cache, sessions and rate limits -------------------------------------------
+# With REDIS_URL (redis://host:6379/0) every web node shares one cache: sessions
+# are cached there (and kept in the database), and rate limits are counted there.
+# Without it, rate limits are counted in the database, so they still hold across
+# worker processes.
+REDIS_URL = env_url("REDIS_URL", schemes=("redis", "rediss", "unix"))
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "helpdesk"),
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# Rate limit on every POST, per client: at most HELPDESK_RATE_LIMIT_POSTS in each
+# window of HELPDESK_RATE_LIMIT_WINDOW seconds. A person clicks far fewer.
+HELPDESK_RATE_LIMIT_BACKEND = env_choice(
+    "HELPDESK_RATE_LIMIT_BACKEND",
+    choices=("cache", "database"),
+    default="cache" if REDIS_URL else "database",
+)
+HELPDESK_RATE_LIMIT_POSTS = env_int("HELPDESK_RATE_LIMIT_POSTS", default=60, minimum=1)
+HELPDESK_RATE_LIMIT_WINDOW = env_int("HELPDESK_RATE_LIMIT_WINDOW", default=60, minimum=1)
+# How many reverse proxies (load balancer, nginx) stand in front of the app and
+# append to X-Forwarded-For. 0: the client is the connecting address.
+HELPDESK_PROXY_COUNT = env_int("HELPDESK_PROXY_COUNT", default=0)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -92,7 +177,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -110,6 +195,79 @@ SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
 
+# --- HTTPS, HSTS, proxies and the Content Security Policy ----------------------
+# Secure by default when DEBUG is off; see README "Configuration" to relax.
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
+# Behind a TLS-terminating proxy: the header it sets, e.g. X-Forwarded-Proto.
+# Only set this when the proxy always overwrites that header.
+_proxy_ssl_header = env_str("DJANGO_SECURE_PROXY_SSL_HEADER")
+if _proxy_ssl_header:
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + _proxy_ssl_header.upper().replace("-", "_").removeprefix("HTTP_"),
+        "https",
+    )
+USE_X_FORWARDED_HOST = env_bool("DJANGO_USE_X_FORWARDED_HOST", default=False)
+X_FRAME_OPTIONS = "DENY"
+
+# Only our own files: no inline scripts or styles, no eval, no third parties.
+# A view that must be embedded elsewhere sets its own frame-ancestors with
+# django.views.decorators.csp.csp_override.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "object-src": [CSP.NONE],
+}
+
+# Bodies are small forms; anything bigger is refused with a 400 before parsing.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int(
+    "DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", default=256 * 1024, minimum=1024
+)
+
+# --- Email: error reports to DJANGO_ADMINS, and anything else the app sends -----
+# SMTP by default (to localhost:25 unless DJANGO_EMAIL_HOST says otherwise); the
+# console backend only when DEBUG is on.
+_email_use_tls = env_bool("DJANGO_EMAIL_USE_TLS", default=False)
+_email_use_ssl = env_bool("DJANGO_EMAIL_USE_SSL", default=False)
+if _email_use_tls and _email_use_ssl:
+    raise ImproperlyConfigured(
+        "Set only one of DJANGO_EMAIL_USE_TLS (port 587) and DJANGO_EMAIL_USE_SSL (port 465)."
+    )
+_email_backend = env_str("DJANGO_EMAIL_BACKEND") or (
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
+MAILERS = {
+    "default": {
+        "BACKEND": _email_backend,
+        "OPTIONS": {
+            "host": env_str("DJANGO_EMAIL_HOST", "localhost"),
+            "port": env_int("DJANGO_EMAIL_PORT", default=0) or None,  # None: by TLS/SSL
+            "username": env_str("DJANGO_EMAIL_HOST_USER"),
+            "password": env_str("DJANGO_EMAIL_HOST_PASSWORD"),
+            "use_tls": _email_use_tls,
+            "use_ssl": _email_use_ssl,
+            "timeout": 10,
+        }
+        if _email_backend.endswith("smtp.EmailBackend")
+        else {},
+    }
+}
+DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "helpdesk@localhost")
+SERVER_EMAIL = env_str("DJANGO_SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+ADMINS = env_list("DJANGO_ADMINS")
+
 # Where people are sent when nothing in a guide works.
 HELPDESK_SUPPORT_CONTACT = env_str("HELPDESK_SUPPORT_CONTACT", "")
 HELPDESK_SITE_NAME = env_str("HELPDESK_SITE_NAME", "Help desk")
@@ -117,7 +275,19 @@ HELPDESK_SITE_NAME = env_str("HELPDESK_SITE_NAME", "Help desk")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"message": {"format": "%(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        # One JSON object per line on stdout (see diagnostics/events.py).
+        "events": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "message",
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "helpdesk.events": {"handlers": ["events"], "level": "INFO", "propagate": False},
+    },
 }
 HELPDESK_GUIDES_DIR = env_str("HELPDESK_GUIDES_DIR", str(BASE_DIR / "diagnostics" / "guides"))

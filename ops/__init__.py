@@ -1,0 +1,1 @@
+"""Running the help desk in production: health checks, rate limits, outage pages."""

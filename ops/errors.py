@@ -1,0 +1,76 @@
+"""The server-error handler: a friendly 503 page when the database is unreachable.
+
+Django calls ``handler500`` for any exception nothing else handled, from the
+view or from a middleware (a session that cannot be saved, say). When that
+exception is a database connection failure, people get "we'll be back in a
+minute" with status 503 and ``Retry-After`` instead of a generic error; htmx
+requests are also told to reload the page (``HX-Refresh``), so the whole
+outage page replaces the step they were on. Anything else is a real 500.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError
+from django.template import loader
+from django.urls import Resolver404, resolve, reverse
+from django.utils.cache import patch_vary_headers
+
+logger = logging.getLogger(__name__)
+
+DATABASE_DOWN = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 30
+
+
+def _is_database_down(error: BaseException | None) -> bool:
+    seen = 0
+    while error is not None and seen < 10:  # follow "raise ... from" chains
+        if isinstance(error, DATABASE_DOWN):
+            return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False
+
+
+def retry_url(request: HttpRequest) -> str:
+    """Where "Try again" leads: the same page after a GET; after a POST, the guide
+    it was about (a POST-only address cannot be reloaded), else the guide list."""
+    if request.method in {"GET", "HEAD"}:
+        return request.get_full_path()
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        match = None
+    if match is not None and match.namespace == "diagnostics" and "slug" in match.kwargs:
+        return reverse("diagnostics:guide", args=[match.kwargs["slug"]])
+    return reverse("diagnostics:guide_list")
+
+
+def service_unavailable(request: HttpRequest) -> HttpResponse:
+    """The 503 page; falls back to plain text if even rendering fails."""
+    try:
+        body = loader.render_to_string(
+            "503.html", {"retry_url": retry_url(request)}, request=request
+        )
+        content_type = "text/html; charset=utf-8"
+    except Exception:
+        logger.exception("could not render 503.html")
+        body = "The help desk is briefly unavailable. Please try again in a minute.\n"
+        content_type = "text/plain; charset=utf-8"
+    response = HttpResponse(body, status=503, content_type=content_type)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    if request.headers.get("HX-Request") == "true":
+        response["HX-Refresh"] = "true"
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if _is_database_down(sys.exc_info()[1]):
+        return service_unavailable(request)
+    # Django's own handler, minus the context: 500.html must render even when
+    # whatever broke would break a context processor too.
+    return HttpResponseServerError(loader.get_template("500.html").render())

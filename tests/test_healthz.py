@@ -1,0 +1,66 @@
+"""/healthz tells a load balancer whether this node can serve: JSON, 200 or 503.
+
+The real outage (a server whose database is unreachable) is in test_faults.py;
+here the database call itself is made to fail, and the cache is pointed at a
+port where nothing listens.
+"""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import pytest
+from django.db import OperationalError
+from django.db.backends.utils import CursorWrapper
+from django.test import Client, override_settings
+
+from tests.local_services import needs_redis, redis_cache, redis_url
+
+pytestmark = pytest.mark.django_db
+
+NOTHING_LISTENS = "redis://127.0.0.1:1/0"
+
+
+def test_healthy_node_answers_200_json(client: Client) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response["Cache-Control"] == "no-store"
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "local"}
+
+
+def test_database_failure_answers_503(client: Client) -> None:
+    with mock.patch.object(CursorWrapper, "execute", side_effect=OperationalError("gone")):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "database": "unavailable", "cache": "local"}
+
+
+def test_reachable_from_any_host_and_over_plain_http(client: Client) -> None:
+    """Load balancers probe by address, without TLS: no host check, no redirect."""
+    with override_settings(SECURE_SSL_REDIRECT=True, ALLOWED_HOSTS=["help.example.com"]):
+        response = client.get("/healthz", headers={"Host": "10.1.2.3:8000"})
+        assert response.status_code == 200
+        assert client.get("/", headers={"Host": "10.1.2.3:8000"}).status_code == 400
+        assert client.get("/", headers={"Host": "help.example.com"}).status_code == 301
+
+
+def test_only_reads(client: Client) -> None:
+    response = client.post("/healthz")
+    assert response.status_code == 405
+    assert client.head("/healthz").status_code == 200
+
+
+def test_unreachable_redis_answers_503(client: Client) -> None:
+    with override_settings(CACHES=redis_cache(NOTHING_LISTENS)):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "database": "ok", "cache": "unavailable"}
+
+
+def test_reachable_redis_answers_200(client: Client) -> None:
+    needs_redis()
+    with override_settings(CACHES=redis_cache(redis_url())):
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
