@@ -61,7 +61,11 @@ def _after_post(
         return _step(request, guide, state, notice=notice)
     if notice:
         messages.info(request, notice)
-    return HttpResponseRedirect(reverse("diagnostics:guide", args=[guide.slug]), status=303)
+    # current_app keeps embedded pages (a second instance of these URLs) embedded.
+    url = reverse(
+        "diagnostics:guide", args=[guide.slug], current_app=request.resolver_match.namespace
+    )
+    return HttpResponseRedirect(url, status=303)
 
 
 def _flow_error(request: HtmxHttpRequest, guide: Guide, error: services.FlowError) -> HttpResponse:

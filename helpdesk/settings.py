@@ -80,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "diagnostics.context_processors.site",
+                "diagnostics.embed.embed_token",
             ],
         },
     },
@@ -271,6 +272,9 @@ ADMINS = env_list("DJANGO_ADMINS")
 # Where people are sent when nothing in a guide works.
 HELPDESK_SUPPORT_CONTACT = env_str("HELPDESK_SUPPORT_CONTACT", "")
 HELPDESK_SITE_NAME = env_str("HELPDESK_SITE_NAME", "Help desk")
+# Origins allowed to show the flow in an iframe under /embed/ (README "Embedding"),
+# e.g. "https://www.example.com". Empty: embedding is off and /embed/ is a 404.
+HELPDESK_EMBED_ORIGINS = env_list("HELPDESK_EMBED_ORIGINS")
 
 LOGGING = {
     "version": 1,

@@ -11,5 +11,8 @@ handler500 = "ops.errors.server_error"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # The flow for other sites' iframes: the same views, identified by a signed
+    # token instead of the session cookie (diagnostics/embed.py).
+    path("embed/", include("diagnostics.embed_urls", namespace="embed")),
     path("", include("diagnostics.urls")),
 ]

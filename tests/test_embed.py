@@ -1,0 +1,126 @@
+"""The flow inside another site's iframe: no cookies, a signed token instead."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+
+from diagnostics.models import Answer, Diagnosis, Guide
+
+pytestmark = pytest.mark.django_db
+
+EMBEDDER = "https://shop.example.com"
+
+
+@pytest.fixture
+def embedding(settings: object, guide: Guide) -> Guide:
+    settings.HELPDESK_EMBED_ORIGINS = [EMBEDDER]
+    return guide
+
+
+class Iframe:
+    """A browser that drops every cookie, like a cross-site iframe today."""
+
+    def __init__(self, *, htmx: bool = False) -> None:
+        self.client = Client(enforce_csrf_checks=True)
+        self.headers = {"HX-Request": "true"} if htmx else {}
+        self.html = ""
+
+    def get(self, url: str) -> object:
+        response = self.client.get(url, headers=self.headers)
+        self.client.cookies.clear()
+        self.html = response.content.decode()
+        return response
+
+    def post(self, url: str, data: dict[str, str]) -> object:
+        response = self.client.post(url, data, headers=self.headers)
+        self.client.cookies.clear()
+        if response.status_code == 303:
+            return self.get(response["Location"])
+        self.html = response.content.decode()
+        return response
+
+    def hidden(self) -> dict[str, str]:
+        return dict(re.findall(r'name="(diagnosis|step|d)" value="([^"]*)"', self.html))
+
+    def answer(self, choice: str) -> object:
+        return self.post(
+            "/embed/guides/icloud-contacts/answer/", {**self.hidden(), "choice": choice}
+        )
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_a_whole_diagnosis_works_without_cookies(embedding: Guide, htmx: bool) -> None:
+    frame = Iframe(htmx=htmx)
+    response = frame.get("/embed/guides/icloud-contacts/")
+    assert response.status_code == 200
+    frame.post("/embed/guides/icloud-contacts/start/", {})
+    assert frame.hidden()["step"] == "question:apple_status"
+    assert 'action="/embed/guides/icloud-contacts/answer/"' in frame.html
+    frame.answer("outage")
+    assert "outcome--not_applicable" in frame.html
+    diagnosis = Diagnosis.objects.get()
+    assert diagnosis.status == Diagnosis.Status.RESOLVED
+    assert list(Answer.objects.values_list("choice", flat=True)) == ["outage"]
+
+
+def test_embedded_pages_may_be_framed_only_by_configured_origins(embedding: Guide) -> None:
+    response = Client().get("/embed/guides/icloud-contacts/")
+    assert "X-Frame-Options" not in response
+    assert f"frame-ancestors {EMBEDDER}" in response["Content-Security-Policy"]
+    # The normal site still refuses to be framed.
+    normal = Client().get("/guides/icloud-contacts/")
+    assert normal["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in normal["Content-Security-Policy"]
+
+
+def test_embedding_is_off_unless_origins_are_configured(guide: Guide) -> None:
+    assert Client().get("/embed/guides/icloud-contacts/").status_code == 404
+
+
+def test_embedded_pages_set_no_session_cookie(embedding: Guide) -> None:
+    client = Client()
+    response = client.post("/embed/guides/icloud-contacts/start/")
+    assert response.status_code == 303
+    assert "sessionid" not in response.cookies
+    assert "?d=" in response["Location"]
+
+
+def test_a_forged_token_cannot_touch_a_diagnosis(embedding: Guide) -> None:
+    frame = Iframe()
+    frame.post("/embed/guides/icloud-contacts/start/", {})
+    fields = frame.hidden()
+    before = Diagnosis.objects.get().revision
+    for token in ["", "forged", fields["d"][:-3] + "abc"]:
+        response = frame.client.post(
+            "/embed/guides/icloud-contacts/answer/", {**fields, "d": token, "choice": "outage"}
+        )
+        assert response.status_code == 410
+    assert Diagnosis.objects.get().revision == before
+    assert not Answer.objects.exists()
+
+
+def test_a_token_for_one_diagnosis_cannot_answer_another(embedding: Guide) -> None:
+    mine, theirs = Iframe(), Iframe()
+    mine.post("/embed/guides/icloud-contacts/start/", {})
+    theirs.post("/embed/guides/icloud-contacts/start/", {})
+    response = mine.client.post(
+        "/embed/guides/icloud-contacts/answer/",
+        {**theirs.hidden(), "d": mine.hidden()["d"], "choice": "outage"},
+    )
+    assert response.status_code == 403
+    assert not Answer.objects.exists()
+
+
+def test_start_over_in_the_iframe_moves_the_token_on(embedding: Guide) -> None:
+    frame = Iframe()
+    frame.post("/embed/guides/icloud-contacts/start/", {})
+    first = frame.hidden()
+    frame.answer("all_green")
+    frame.post("/embed/guides/icloud-contacts/restart/", frame.hidden())
+    second = frame.hidden()
+    assert second["diagnosis"] != first["diagnosis"]
+    assert second["step"] == "question:apple_status"
+    assert Diagnosis.objects.get(pk=first["diagnosis"]).status == Diagnosis.Status.ABANDONED
