@@ -44,6 +44,11 @@ class NotYourDiagnosis(FlowError):
     title = "This diagnosis belongs to another browser"
 
 
+class NotFound(FlowError):
+    status = 404
+    title = "Page not found"
+
+
 class SessionExpired(FlowError):
     status = 410
     title = "Your session has ended"

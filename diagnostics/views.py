@@ -192,3 +192,24 @@ def _resume(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         return _step(request, _guide(slug), None)
     state = services.load_state(diagnosis=diagnosis)
     return _after_post(request, diagnosis.guide_version.guide, state, notice=STALE_NOTICE)
+
+
+def not_found(request: HtmxHttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """``handler404``: the full 404 page, or just a panel saying so for htmx requests."""
+    if getattr(request, "htmx", False):
+        error = services.NotFound()
+        context = {"guide": None, "title": error.title, "error": error}
+        return _page(request, "diagnostics/error.html", context, status=error.status)
+    return render(request, "404.html", status=404)
+
+
+def csrf_failure(request: HtmxHttpRequest, reason: str = "") -> HttpResponse:
+    """``CSRF_FAILURE_VIEW``: nothing was changed; explain, or reload for htmx.
+
+    An htmx page whose token went stale is simply reloaded (``HX-Refresh``): the
+    fresh page carries a new token and shows the step the person is really on.
+    """
+    response = render(request, "403_csrf.html", status=403)
+    if getattr(request, "htmx", False):
+        response["HX-Refresh"] = "true"
+    return response

@@ -8,6 +8,8 @@ admin.site.site_title = "Help desk admin"
 
 # A database outage gets a friendly 503 page instead of a generic 500 (ops/errors.py).
 handler500 = "ops.errors.server_error"
+# Unknown pages: the 404 page, or only a panel for htmx requests.
+handler404 = "diagnostics.views.not_found"
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -41,6 +41,7 @@ def test_unknown_guide_is_a_404_page(client: Client, guide: Guide, url: str, hea
         response = client.get(url, headers=headers)
     assert response.status_code == 404
     assert b"Page not found" in response.content
+    assert (b"<html" in response.content) is not bool(headers)  # htmx gets a panel
 
 
 @pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
@@ -138,6 +139,15 @@ def test_a_missing_csrf_token_is_a_403_and_changes_nothing(guide: Guide) -> None
     response = browser.post("/guides/icloud-contacts/start/")
     assert response.status_code == 403
     assert b"This page has expired" in response.content
+    assert not Diagnosis.objects.exists()
+
+
+def test_a_stale_csrf_token_under_htmx_reloads_the_page(guide: Guide) -> None:
+    browser = Client(enforce_csrf_checks=True)
+    Flow(browser).get()
+    response = browser.post("/guides/icloud-contacts/start/", headers=HTMX)
+    assert response.status_code == 403
+    assert response["HX-Refresh"] == "true"
     assert not Diagnosis.objects.exists()
 
 
