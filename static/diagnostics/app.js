@@ -1,20 +1,120 @@
 // Progressive enhancement for the step panel. The flow works without this file.
-// After htmx swaps in a new step: move focus to its heading and announce it.
+// - After htmx swaps in a new step: move focus to its heading and announce it.
+// - A 4xx response that is a whole page (an expired form) replaces the page
+//   instead of being squeezed into the panel.
+// - If a request fails (no connection, a server error), say so and leave the
+//   step on screen, usable, so the person can simply try again.
+// - Coming back to the page from the browser's history shows the current step.
+// - The escalation summary gets a "Print or save" button.
 (function () {
   "use strict";
-  document.addEventListener("htmx:afterSettle", function (event) {
-    var panel = document.getElementById("panel");
-    if (!panel || !panel.contains(event.target) && event.target !== panel) {
+  var FULL_PAGE = /^\s*(<!doctype|<html)/i;
+  var wholePage = false;
+
+  function panel() {
+    return document.getElementById("panel");
+  }
+
+  function revealPrintButtons() {
+    document.querySelectorAll("[data-print]").forEach(function (button) {
+      button.hidden = false;
+    });
+  }
+
+  function announce(text) {
+    var announcer = document.getElementById("announcer");
+    if (!announcer) {
       return;
     }
-    var heading = panel.querySelector("[data-step-heading]");
-    var announcer = document.getElementById("announcer");
-    if (heading) {
-      heading.focus({ preventScroll: false });
-      if (announcer) {
-        announcer.textContent = "";
-        window.setTimeout(function () { announcer.textContent = heading.textContent.trim(); }, 50);
-      }
+    announcer.textContent = "";
+    window.setTimeout(function () { announcer.textContent = text; }, 50);
+  }
+
+  function focusHeading(heading) {
+    if (!heading) {
+      return;
+    }
+    if (!heading.hasAttribute("tabindex")) {
+      heading.setAttribute("tabindex", "-1");
+    }
+    heading.focus({ preventScroll: true });
+    // Bring the top of the new step into view if the person had scrolled past it.
+    var top = (panel() || heading).getBoundingClientRect().top;
+    if (top < 0 || heading.getBoundingClientRect().bottom > window.innerHeight) {
+      window.scrollBy(0, top - 12);
+    }
+    announce(heading.textContent.trim());
+  }
+
+  function showProblem(message) {
+    var current = panel();
+    if (!current) {
+      return;
+    }
+    var box = current.querySelector(".notice--problem");
+    if (!box) {
+      box = document.createElement("p");
+      box.className = "notice notice--problem";
+      box.setAttribute("role", "alert");
+      current.insertBefore(box, current.firstChild);
+    }
+    box.textContent = message;
+  }
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail.xhr;
+    // 4xx pages rendered by Django itself (an expired form's 403, a 404): show
+    // them whole. A 5xx keeps the step on screen so the person can try again.
+    wholePage = Boolean(
+      xhr && xhr.status >= 400 && xhr.status < 500 && FULL_PAGE.test(xhr.responseText || "")
+    );
+    if (wholePage) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+      event.detail.target = document.body;
+      event.detail.swapOverride = "innerHTML";
+      event.detail.selectOverride = null;
     }
   });
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    revealPrintButtons();
+    if (wholePage) {
+      wholePage = false;
+      focusHeading(document.querySelector("main h1, main h2"));
+      return;
+    }
+    var current = panel();
+    if (!current || !(current === event.target || current.contains(event.target))) {
+      return;
+    }
+    focusHeading(current.querySelector("[data-step-heading]"));
+  });
+
+  document.addEventListener("htmx:sendError", function () {
+    showProblem("We couldn't reach the help desk. Check your connection, then try again.");
+  });
+  document.addEventListener("htmx:timeout", function () {
+    showProblem("The help desk is taking too long to answer. Please try again.");
+  });
+  document.addEventListener("htmx:responseError", function () {
+    showProblem("Something went wrong on our side. Your answers so far are saved: please try again in a minute.");
+  });
+
+  // Back/forward cache: the page can come back exactly as it was left, even if
+  // the diagnosis moved on in another tab since. Fetch the current step.
+  window.addEventListener("pageshow", function (event) {
+    var current = panel();
+    if (event.persisted && current && window.htmx) {
+      window.htmx.ajax("GET", window.location.pathname, { target: current, swap: "outerHTML" });
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-print]")) {
+      window.print();
+    }
+  });
+
+  revealPrintButtons();
 })();
