@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
@@ -83,6 +84,7 @@ def guide_list(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, "diagnostics/guide_list.html", {"guides": guides})
 
 
+@never_cache  # Back/Forward must show where the diagnosis stands now, not a cached copy
 @require_GET
 def guide_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Start screen, or wherever this browser's diagnosis for the guide stands."""
