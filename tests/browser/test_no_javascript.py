@@ -1,0 +1,49 @@
+"""With JavaScript off, the whole guide still works through plain forms."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import BrowserContext, expect
+
+from diagnostics import engine
+from diagnostics.models import Diagnosis
+
+from .driver import GUIDE_URL, NOT_FIXED, Helpdesk
+from .screens import ALL_FINE
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_full_path_to_escalation_without_javascript(
+    new_context: Callable[..., BrowserContext], guide_steps: engine.Guide
+) -> None:
+    page = new_context(java_script_enabled=False).new_page()
+    desk = Helpdesk(page, javascript=False).open()
+    assert page.evaluate("typeof window.htmx") == "undefined"  # no script has run
+    desk.start()
+    assert page.url.endswith(GUIDE_URL)
+
+    desk.answer_questions(guide_steps, ALL_FINE)
+    offered = [fix.title for fix in engine.applicable_fixes(guide_steps, ALL_FINE)]
+    expect(desk.heading).to_have_text(offered[0])
+    desk.answer(NOT_FIXED)
+    expect(desk.heading).to_have_text(offered[1])
+    desk.back()  # Back works as a plain form too
+    expect(desk.heading).to_have_text(offered[0])
+    for title in offered:
+        expect(desk.heading).to_have_text(title)
+        desk.answer(NOT_FIXED)
+
+    expect(desk.heading).to_have_text("Let's get you some help")
+    diagnosis = Diagnosis.objects.get()
+    assert diagnosis.status == Diagnosis.Status.ESCALATED
+    expect(page.locator(".support-code__value")).to_have_text(diagnosis.support_code)
+    expect(page.locator(".summary .tried li")).to_have_count(len(offered))
+    # Printing needs JavaScript, so its button stays out of the way.
+    expect(page.get_by_role("button", name="Print or save this summary")).to_be_hidden()
+    assert page.url.endswith(GUIDE_URL)  # post/redirect/get: reloading never re-posts
+
+    desk.start_over()
+    expect(desk.heading).to_have_text(guide_steps.questions[0].prompt)

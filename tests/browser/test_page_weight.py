@@ -1,0 +1,122 @@
+"""Page weight: the first page costs at most 60 KB compressed, every asset included,
+and each htmx step swap returns at most 6 KB of HTML.
+
+How it is measured. Every response the browser received is counted: its headers
+as sent (Playwright's ``request.sizes()``) plus its body. The test server sends
+bodies uncompressed, while production compresses them (WhiteNoise serves the
+static files pre-compressed; HTML is compressed by the proxy in front). So a
+body that arrived uncompressed is counted at its gzip size (level 6, the usual
+server default); a body that arrived compressed is counted as it arrived. The
+numbers are written to ``screenshots/page-weight.txt``.
+"""
+
+from __future__ import annotations
+
+import gzip
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Page, Response, expect
+
+from diagnostics import engine
+
+from .driver import GUIDE_URL, NOT_FIXED, Helpdesk
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+FIRST_PAGE_BUDGET = 60 * 1024
+SWAP_BUDGET = 6 * 1024
+# The answers that lead to the most fixes, hence the longest escalation summary.
+MOST_FIXES = {
+    "apple_status": "cannot_check",
+    "account": "on_my_iphone",
+    "icloud_web": "missing",
+    "contacts_sync": "off",
+    "storage": "nearly_full",
+    "same_account": "no",
+}
+
+
+@dataclass(frozen=True)
+class Transfer:
+    url: str
+    raw: int  # headers + body as this server sent them
+    compressed: int  # headers + body as a compressing server sends them
+
+
+def measure(response: Response) -> Transfer:
+    sizes = response.request.sizes()
+    headers = sizes["responseHeadersSize"]
+    body = response.body()
+    if response.headers.get("content-encoding"):
+        compressed_body = sizes["responseBodySize"]
+    else:
+        compressed_body = min(len(gzip.compress(body, compresslevel=6)), len(body))
+    return Transfer(response.url, headers + len(body), headers + compressed_body)
+
+
+def first_visit(page: Page, path: str) -> list[Transfer]:
+    responses: list[Response] = []
+    page.on("response", lambda response: responses.append(response))
+    page.goto(path, wait_until="networkidle")
+    return [measure(response) for response in responses]
+
+
+def report(folder: Path, lines: list[str]) -> None:
+    with (folder / "page-weight.txt").open("a", encoding="utf-8") as out:
+        out.write("\n".join(lines) + "\n\n")
+
+
+@pytest.mark.parametrize("path", ["/", GUIDE_URL], ids=["guide-list", "guide-start"])
+def test_the_first_page_is_at_most_60_kb_compressed(
+    page: Page, live_server: object, screenshots: Path, path: str
+) -> None:
+    transfers = first_visit(page, path)
+
+    origin = urlsplit(live_server.url).netloc
+    assert {urlsplit(t.url).netloc for t in transfers} == {origin}  # nothing from elsewhere
+    kinds = {urlsplit(t.url).path.rsplit(".", 1)[-1] for t in transfers}
+    assert {"css", "js"} <= kinds  # the stylesheet and scripts were counted
+    total = sum(t.compressed for t in transfers)
+    report(
+        screenshots,
+        [
+            f"First visit to {path}: {total / 1024:.1f} KB compressed "
+            f"({sum(t.raw for t in transfers) / 1024:.1f} KB uncompressed)"
+        ]
+        + [f"  {t.compressed:>6} B  ({t.raw:>6} B raw)  {urlsplit(t.url).path}" for t in transfers],
+    )
+    assert total <= FIRST_PAGE_BUDGET
+
+
+def test_every_step_swap_is_at_most_6_kb_of_html(
+    page: Page, guide_steps: engine.Guide, screenshots: Path
+) -> None:
+    swaps: list[tuple[str, int]] = []
+
+    def record(response: Response) -> None:
+        if response.request.headers.get("hx-request") == "true":
+            swaps.append((urlsplit(response.url).path, len(response.body())))
+
+    desk = Helpdesk(page).open()
+    page.on("response", record)
+    desk.start()
+    desk.answer_questions(guide_steps, MOST_FIXES)
+    while desk.button(NOT_FIXED).count():
+        desk.answer(NOT_FIXED)
+    expect(page.locator(".summary .tried li")).to_have_count(
+        len(engine.applicable_fixes(guide_steps, MOST_FIXES))
+    )
+    desk.back()
+    desk.start_over()
+
+    assert len(swaps) >= 6 + 10 + 2
+    largest = max(size for _, size in swaps)
+    report(
+        screenshots,
+        [f"Step swaps: {len(swaps)}, largest {largest} B of HTML (uncompressed)"]
+        + [f"  {size:>6} B  {path}" for path, size in swaps],
+    )
+    assert largest <= SWAP_BUDGET
