@@ -6,7 +6,9 @@ from django.urls import include, path
 admin.site.site_header = "Help desk administration"
 admin.site.site_title = "Help desk admin"
 
-# A database outage gets a friendly 503 page instead of a generic 500 (ops/errors.py).
+# A database outage gets a friendly 503 page instead of a generic 500, and a body
+# Django refused to parse gets a 400, never a 500 (ops/errors.py).
+handler400 = "ops.errors.bad_request"
 handler500 = "ops.errors.server_error"
 # Unknown pages: the 404 page, or only a panel for htmx requests.
 handler404 = "diagnostics.views.not_found"

@@ -14,7 +14,12 @@ import logging
 import sys
 
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse, HttpResponseServerError
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseServerError,
+)
 from django.template import loader
 from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import patch_vary_headers
@@ -66,6 +71,22 @@ def service_unavailable(request: HttpRequest) -> HttpResponse:
         response["HX-Refresh"] = "true"
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The 400 page, for a request Django could not make sense of.
+
+    Django's own handler is wrapped in ``requires_csrf_token``, which reads the
+    body again; for a body Django refused to parse (a form declared in a
+    charset other than UTF-8, say) that raises a second time and turns a 400
+    into a 500. This one never touches the body.
+    """
+    try:
+        body = loader.render_to_string("400.html", request=request)
+    except Exception:
+        logger.exception("could not render 400.html")
+        body = "That request didn't make sense to us, so nothing was changed.\n"
+    return HttpResponseBadRequest(body)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -1,0 +1,209 @@
+"""Rate limits on POSTs, per client: a friendly 429 page, counted in the database or Redis.
+
+In-process tests use a limit of 3 POSTs a minute. The last tests fire
+concurrent POSTs at a real gunicorn with two worker processes, to show the
+count is shared and exact under contention on both backends.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from django.db import connection
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
+
+from bench import harness
+from diagnostics.models import Answer
+from ops.models import RateLimitCounter
+from tests.conftest import Flow
+from tests.local_services import needs_redis, redis_cache, redis_url, suite_database
+
+pytestmark = pytest.mark.django_db
+
+LIMIT = 3
+
+
+@pytest.fixture(params=["database", "redis"])
+def backend(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Each test runs against both counters: the database table and Redis."""
+    overrides: dict = {
+        "HELPDESK_RATE_LIMIT_BACKEND": "database",
+        "HELPDESK_RATE_LIMIT_POSTS": LIMIT,
+        "HELPDESK_RATE_LIMIT_WINDOW": 60,
+    }
+    if request.param == "redis":
+        needs_redis()
+        prefix = f"helpdesk-tests-{secrets.token_hex(4)}"  # a fresh count per test
+        overrides |= {
+            "HELPDESK_RATE_LIMIT_BACKEND": "cache",
+            "CACHES": redis_cache(redis_url(), prefix=prefix),
+        }
+    with override_settings(**overrides):
+        yield request.param
+
+
+def answers_stored() -> int:
+    return Answer.objects.count()
+
+
+def test_posts_beyond_the_limit_get_a_friendly_429_page(backend: str, flow: Flow) -> None:
+    flow.start()  # POST 1
+    flow.answer(flow.choices[0])  # POST 2
+    flow.answer(flow.choices[0])  # POST 3
+    stored = answers_stored()
+    response = flow.answer(flow.choices[0])  # POST 4: one too many
+    assert response.status_code == 429
+    page = response.content.decode()
+    assert "<html" in page
+    assert "Please slow down a little" in page
+    assert "nothing was changed" in page
+    assert 'href="/guides/icloud-contacts/">Try again</a>' in page
+    assert 0 < int(response["Retry-After"]) <= 60
+    assert answers_stored() == stored  # the refused answer was not recorded
+    assert flow.client.get(flow.url).status_code == 200  # reading is never limited
+
+
+def test_htmx_gets_only_the_step_panel(backend: str, htmx_flow: Flow) -> None:
+    htmx_flow.start()
+    for _ in range(LIMIT - 1):
+        htmx_flow.answer(htmx_flow.choices[0])
+    response = htmx_flow.answer(htmx_flow.choices[0])
+    assert response.status_code == 429
+    panel = response.content.decode().strip()
+    assert panel.startswith('<section id="panel"')
+    assert "<html" not in panel
+    assert "Please slow down a little" in panel
+    assert "HX-Request" in response["Vary"]
+
+
+def test_other_clients_are_not_affected(backend: str, guide: object) -> None:
+    crowded, other = Client(REMOTE_ADDR="198.51.100.1"), Client(REMOTE_ADDR="198.51.100.2")
+    start = "/guides/icloud-contacts/start/"
+    assert [crowded.post(start).status_code for _ in range(LIMIT + 1)] == [303] * LIMIT + [429]
+    assert other.post(start).status_code == 303
+
+
+def test_the_allowance_comes_back_in_the_next_window(backend: str, guide: object) -> None:
+    client, start = Client(), "/guides/icloud-contacts/start/"
+    now = 1_800_000_000.0  # a window boundary: a multiple of 60
+    with mock.patch("ops.ratelimit.time.time", return_value=now + 5):
+        assert [client.post(start).status_code for _ in range(LIMIT + 1)][-1] == 429
+    with mock.patch("ops.ratelimit.time.time", return_value=now + 65):
+        assert client.post(start).status_code == 303
+
+
+def test_behind_a_proxy_the_forwarded_address_counts(guide: object) -> None:
+    """With one trusted proxy, its X-Forwarded-For entry is the client; made-up entries
+    to its left do not buy a new allowance."""
+    start = "/guides/icloud-contacts/start/"
+    client = Client(REMOTE_ADDR="10.0.0.5")  # the proxy
+    with override_settings(
+        HELPDESK_RATE_LIMIT_BACKEND="database",
+        HELPDESK_RATE_LIMIT_POSTS=LIMIT,
+        HELPDESK_PROXY_COUNT=1,
+    ):
+        codes = [
+            client.post(
+                start, headers={"X-Forwarded-For": f"{i}.{i}.{i}.{i}, 203.0.113.7"}
+            ).status_code
+            for i in range(LIMIT + 1)
+        ]
+        assert codes[-1] == 429
+        other = client.post(start, headers={"X-Forwarded-For": "203.0.113.8"})
+        assert other.status_code == 303
+
+
+def test_the_database_counter_stores_no_address_and_costs_one_statement(guide: object) -> None:
+    client = Client(REMOTE_ADDR="192.0.2.44")
+    with (
+        override_settings(HELPDESK_RATE_LIMIT_BACKEND="database", HELPDESK_RATE_LIMIT_POSTS=LIMIT),
+        mock.patch("ops.ratelimit.PRUNE_CHANCE", 0),
+    ):
+        client.post("/guides/icloud-contacts/start/")
+        with CaptureQueriesContext(connection) as queries:
+            client.post("/guides/icloud-contacts/start/")
+    counting = [q["sql"] for q in queries.captured_queries if "ops_rate_limit_counter" in q["sql"]]
+    assert len(counting) == 1
+    (row,) = RateLimitCounter.objects.all()
+    assert row.count == 2
+    assert "192.0.2.44" not in row.bucket
+    assert "192.0.2.44" not in str(list(RateLimitCounter.objects.values_list()))
+
+
+def test_past_windows_are_pruned(guide: object) -> None:
+    RateLimitCounter.objects.create(bucket="post:1:old", count=5, expires=1)
+    with (
+        override_settings(HELPDESK_RATE_LIMIT_BACKEND="database"),
+        mock.patch("ops.ratelimit.PRUNE_CHANCE", 1),
+    ):
+        Client().post("/guides/icloud-contacts/start/")
+    assert not RateLimitCounter.objects.filter(bucket="post:1:old").exists()
+    assert RateLimitCounter.objects.count() == 1
+
+
+def test_an_unreachable_redis_lets_people_through(
+    guide: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The limit guards against abuse; a cache outage must not turn everyone away."""
+    with override_settings(
+        HELPDESK_RATE_LIMIT_BACKEND="cache", CACHES=redis_cache("redis://127.0.0.1:1/0")
+    ):
+        response = Client().post("/guides/icloud-contacts/start/")
+    assert response.status_code == 303
+    assert "rate limit not checked" in caplog.text
+
+
+# --- shared and exact across worker processes ---------------------------------------
+
+
+def burst(base: str, posts: int) -> list[int]:
+    """``posts`` simultaneous start POSTs from one browser; their status codes."""
+    browser = harness.Browser(base, htmx=True)
+    browser.get()
+    token = browser.fields()["csrfmiddlewaretoken"]
+    codes: list[int] = []
+    gate = threading.Barrier(posts)
+
+    def one() -> None:
+        gate.wait()
+        response = harness.request(
+            base,
+            "POST",
+            "/guides/icloud-contacts/start/",
+            body=f"csrfmiddlewaretoken={token}".encode(),
+            headers=browser._headers(post=True, htmx=True),
+        )
+        codes.append(response.status)
+
+    threads = [threading.Thread(target=one) for _ in range(posts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return codes
+
+
+@pytest.mark.parametrize("counter", ["database", "redis"])
+def test_concurrent_posts_across_workers_are_counted_exactly(
+    counter: str, tmp_path: Path, collected_static: Path
+) -> None:
+    if counter == "redis":
+        needs_redis()
+    with harness.fresh_database(suite_database(), tmp_path, name="ratelimit") as url:
+        extra = {
+            "DJANGO_STATIC_ROOT": str(collected_static),
+            "HELPDESK_RATE_LIMIT_POSTS": "10",
+        }
+        if counter == "redis":
+            extra |= {"REDIS_URL": redis_url(), "CACHE_KEY_PREFIX": f"t-{secrets.token_hex(4)}"}
+        with harness.Gunicorn(harness.production_env(url, **extra), workers=2) as server:
+            codes = burst(server.base, 30)
+    assert len(codes) == 30
+    assert codes.count(200) == 10, codes
+    assert codes.count(429) == 20, codes
