@@ -9,7 +9,7 @@ PYTHON := $(shell for p in python3.13 python3.12 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; done)
 UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
 
-.PHONY: run test install lint format check-python clean
+.PHONY: run test install lint format check-python clean bench
 
 check-python:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -30,18 +30,39 @@ run: install
 	$(UV) run --frozen python manage.py load_guides
 	$(UV) run --frozen python manage.py runserver 127.0.0.1:$(PORT)
 
+# The suite runs on SQLite, then again on PostgreSQL when the server at
+# TEST_POSTGRES_URL answers; under CI=true it must. pytest-django creates and
+# drops its own test_<name> database there. Redis-backed tests use 127.0.0.1:6379.
+TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
+
 test: install
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
-	$(UV) run --frozen pytest
+	$(UV) run --frozen hadolint Dockerfile
+	@echo "== Test suite on SQLite"
+	env -u DATABASE_URL -u REDIS_URL $(UV) run --frozen pytest
+	@if $(UV) run --frozen python -c 'import sys, psycopg; psycopg.connect(sys.argv[1], connect_timeout=3).close()' '$(TEST_POSTGRES_URL)' >/dev/null 2>&1; then \
+		echo "== Test suite again on PostgreSQL ($(TEST_POSTGRES_URL))"; \
+		env -u REDIS_URL DATABASE_URL='$(TEST_POSTGRES_URL)' $(UV) run --frozen pytest; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "error: PostgreSQL is not reachable at $(TEST_POSTGRES_URL); CI runs the suite on it too." >&2; \
+		exit 1; \
+	else \
+		echo "== PostgreSQL is not reachable at $(TEST_POSTGRES_URL): the suite ran on SQLite only."; \
+	fi
 
 lint: install
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen hadolint Dockerfile
 
 format: install
 	$(UV) run --frozen ruff check --fix .
 	$(UV) run --frozen ruff format .
+
+# The load benchmark (prints figures; not part of the tests). See bench/step_post.py.
+bench: install
+	$(UV) run --frozen python bench/step_post.py
 
 clean:
 	rm -rf .venv $(TOOLS) .pytest_cache .ruff_cache

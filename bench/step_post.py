@@ -1,0 +1,264 @@
+"""Benchmark: the step POST under load, against two baselines, on SQLite and PostgreSQL.
+
+    .venv/bin/python bench/step_post.py [--seconds 8] [--databases sqlite,postgres]
+
+Starts gunicorn on 127.0.0.1 with the production settings, gunicorn.conf.py
+and 2 sync workers, and drives complete diagnoses through it like browsers
+with htmx: real cookies, real CSRF tokens, one POST per step (the server
+answers each with the next step's panel). Per concurrency level (8 and 32
+connections) it prints step POSTs per second, p50 and p99 latency and errors.
+
+Under identical gunicorn settings it also measures a bare WSGI hello-world app
+and a static file served by WhiteNoise, and prints the step POST's throughput
+as a share of theirs. Afterwards it checks that the database holds exactly one
+answer or fix-result row per step POST the server acknowledged.
+
+Targets (issue 4): >= 0.15x bare-WSGI throughput; p99 <= 50 ms at 8
+connections; no errors at 32. Everything here shares the machine's cores with
+the load generator, so figures are for comparing, not for capacity planning.
+It prints figures; it is not a test. Every loop is bounded by time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from random import Random
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import harness
+
+WORKERS = 2
+CONCURRENCY = (8, 32)
+PROCESSES = 2  # load-generating processes, so the client is not one GIL
+TARGET_RATIO = 0.15
+TARGET_P99_MS = 50.0
+
+
+@dataclass
+class Sample:
+    latencies: list[float] = field(default_factory=list)  # seconds, inside the window
+    errors: list[str] = field(default_factory=list)
+    acknowledged: int = 0  # step POSTs acknowledged at any time (for the rows check)
+    other_requests: int = 0  # GETs and start POSTs inside the window
+
+
+def _user_get(base: str, path: str, window: tuple[float, float], out: Sample) -> None:
+    start, end = window
+    # As a browser behind the TLS proxy asks (the app would redirect plain HTTP).
+    headers = {"Host": base, "X-Forwarded-Proto": "https"}
+    while time.time() < end:
+        began = time.perf_counter()
+        try:
+            response = harness.request(base, "GET", path, headers=headers)
+            ok = response.status == 200
+        except OSError as error:
+            ok, response = False, None
+            out.errors.append(repr(error))
+        finished = time.time()
+        if not ok and response is not None:
+            out.errors.append(f"GET {path} -> {response.status}")
+        if ok and start <= finished <= end:
+            out.latencies.append(time.perf_counter() - began)
+
+
+def _user_diagnoses(base: str, seed: int, window: tuple[float, float], out: Sample) -> None:
+    start, end = window
+    rng = Random(seed)
+    while time.time() < end:
+        browser = harness.Browser(base, htmx=True)
+        try:
+            began = time.time()
+            if browser.start().status != 200:
+                raise RuntimeError(f"start answered {browser.html[:200]}")
+            if start <= began and time.time() <= end:
+                out.other_requests += 2  # the guide page and the start POST
+            for step in harness.walk(browser, rng):
+                out.acknowledged += 1
+                if start <= time.time() <= end:
+                    out.latencies.append(step.seconds)
+                if time.time() >= end:
+                    break
+        except (OSError, RuntimeError, KeyError) as error:
+            out.errors.append(repr(error)[:200])
+
+
+def _process(args: tuple[str, str, str, int, int, tuple[float, float]]) -> dict:
+    kind, base, path, users, seed, window = args
+    samples = [Sample() for _ in range(users)]
+    threads = []
+    for i, sample in enumerate(samples):
+        if kind == "get":
+            target, targs = _user_get, (base, path, window, sample)
+        else:
+            target, targs = _user_diagnoses, (base, seed * 1000 + i, window, sample)
+        threads.append(threading.Thread(target=target, args=targs, daemon=True))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=window[1] - time.time() + 60)
+    return {
+        "latencies": [x for s in samples for x in s.latencies],
+        "errors": [x for s in samples for x in s.errors],
+        "acknowledged": sum(s.acknowledged for s in samples),
+        "other": sum(s.other_requests for s in samples),
+    }
+
+
+@dataclass
+class Result:
+    label: str
+    concurrency: int
+    seconds: float
+    latencies: list[float]
+    errors: list[str]
+    acknowledged: int = 0
+    other: int = 0
+
+    @property
+    def rps(self) -> float:
+        return len(self.latencies) / self.seconds
+
+    def percentile(self, p: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
+
+    def line(self) -> str:
+        return (
+            f"  {self.label:<26} c={self.concurrency:<3} {self.rps:8.1f} req/s   "
+            f"p50 {self.percentile(50):6.1f} ms   p99 {self.percentile(99):6.1f} ms   "
+            f"errors {len(self.errors)}"
+        )
+
+
+def run_load(
+    kind: str, base: str, concurrency: int, seconds: float, warmup: float, *, path: str = ""
+) -> Result:
+    begin = time.time() + 0.5
+    window = (begin + warmup, begin + warmup + seconds)
+    share, rest = divmod(concurrency, PROCESSES)
+    per_process = [share + (i < rest) for i in range(PROCESSES)]
+    jobs = [(kind, base, path, n, i + 1, window) for i, n in enumerate(per_process) if n]
+    with multiprocessing.get_context("fork").Pool(len(jobs)) as pool:
+        parts = pool.map(_process, jobs)
+    label = "step POST (htmx)" if kind == "diagnoses" else f"GET {path}"
+    return Result(
+        label=label,
+        concurrency=concurrency,
+        seconds=seconds,
+        latencies=[x for p in parts for x in p["latencies"]],
+        errors=[x for p in parts for x in p["errors"]],
+        acknowledged=sum(p["acknowledged"] for p in parts),
+        other=sum(p["other"] for p in parts),
+    )
+
+
+def static_path(static_root: Path) -> str:
+    manifest = json.loads((static_root / "staticfiles.json").read_text())
+    return "/static/" + manifest["paths"]["diagnostics/site.css"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=8.0, help="measured seconds per run")
+    parser.add_argument("--warmup", type=float, default=1.5, help="unmeasured seconds first")
+    parser.add_argument("--databases", default="sqlite,postgres")
+    args = parser.parse_args()
+    seconds = min(max(args.seconds, 1.0), 120.0)
+    warmup = min(max(args.warmup, 0.0), 30.0)
+    kinds = [k.strip() for k in args.databases.split(",") if k.strip()]
+    if "postgres" in kinds and not harness.postgres_reachable():
+        print(f"PostgreSQL not reachable at {harness.POSTGRES_ADMIN_URL}: skipping it.")
+        kinds.remove("postgres")
+
+    print(
+        f"gunicorn.conf.py, {WORKERS} sync workers, 127.0.0.1; {seconds:g} s measured per run "
+        f"after {warmup:g} s warm-up; load from {PROCESSES} client processes on the same cores."
+    )
+    failures: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="helpdesk-bench-") as tmp:
+        workdir = Path(tmp)
+        static_root = harness.collect_static(workdir)
+        extra = {"DJANGO_STATIC_ROOT": str(static_root), "HELPDESK_RATE_LIMIT_POSTS": "100000000"}
+
+        # Baselines, under the same gunicorn settings.
+        baseline: dict[tuple[str, int], Result] = {}
+        hello_env = harness.production_env("sqlite://:memory:", **extra)
+        with harness.Gunicorn(
+            hello_env,
+            workers=WORKERS,
+            app="hello_wsgi:application",
+            extra_args=["--pythonpath", str(harness.ROOT / "bench")],
+            ready_path="/",
+        ) as server:
+            for c in CONCURRENCY:
+                baseline["wsgi", c] = run_load("get", server.base, c, seconds, warmup, path="/")
+        with harness.fresh_database("sqlite", workdir, name="static") as url:
+            env = harness.production_env(url, **extra)
+            with harness.Gunicorn(env, workers=WORKERS) as server:
+                css = static_path(static_root)
+                for c in CONCURRENCY:
+                    baseline["static", c] = run_load(
+                        "get", server.base, c, seconds, warmup, path=css
+                    )
+        print("\nBaselines")
+        for c in CONCURRENCY:
+            print(baseline["wsgi", c].line().replace("GET /  ", "bare WSGI", 1))
+            print(baseline["static", c].line())
+
+        for kind in kinds:
+            log = workdir / f"gunicorn-{kind}.log"
+            with harness.fresh_database(kind, workdir, name="bench") as url:
+                env = harness.production_env(url, **extra)
+                results = []
+                with harness.Gunicorn(env, workers=WORKERS, log_path=log) as server:
+                    for c in CONCURRENCY:
+                        results.append(run_load("diagnoses", server.base, c, seconds, warmup))
+                rows = harness.step_rows(url)
+            acknowledged = sum(r.acknowledged for r in results)
+            locked = log.read_text(errors="replace").count("database is locked")
+            print(f"\n{kind}: complete diagnoses, htmx step POSTs")
+            for result in results:
+                print(result.line())
+                wsgi = baseline["wsgi", result.concurrency]
+                static = baseline["static", result.concurrency]
+                ratio = result.rps / wsgi.rps
+                print(
+                    f"    = {ratio:.3f}x bare WSGI ({wsgi.rps:.0f} req/s), "
+                    f"{result.rps / static.rps:.3f}x static file ({static.rps:.0f} req/s); "
+                    f"plus {result.other / result.seconds:.0f} req/s of page loads and starts"
+                )
+                for error in sorted(set(result.errors))[:5]:
+                    print(f"    error: {error}")
+                if ratio < TARGET_RATIO:
+                    failures.append(f"{kind} c={result.concurrency}: {ratio:.3f}x below target")
+                if result.concurrency == 8 and result.percentile(99) > TARGET_P99_MS:
+                    failures.append(f"{kind} c=8: p99 {result.percentile(99):.1f} ms > 50 ms")
+                if result.concurrency == 32 and result.errors:
+                    failures.append(f"{kind} c=32: {len(result.errors)} errors")
+            same = "OK" if rows == acknowledged else "MISMATCH"
+            print(
+                f"  rows check: {rows} answer/fix rows in the database, {acknowledged} step POSTs "
+                f"acknowledged: {same}; 'database is locked' in the server log: {locked}"
+            )
+            if rows != acknowledged:
+                failures.append(f"{kind}: {rows} rows != {acknowledged} acknowledged")
+            if locked:
+                failures.append(f"{kind}: 'database is locked' x{locked}")
+
+    print("\nTargets: " + ("all met" if not failures else "NOT met: " + "; ".join(failures)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
