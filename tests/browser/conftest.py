@@ -85,17 +85,21 @@ def browser(playwright_driver: Playwright, chromium_executable: str) -> Iterator
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _plain_static_files() -> Iterator[None]:
-    """Plain static URLs, which the live server serves straight from ``static/``.
+def _live_server_settings() -> Iterator[None]:
+    """Settings the live server needs under test, and nothing more.
 
-    The test settings run with DEBUG off, so production's manifest storage would
-    need ``collectstatic`` first, and the live server cannot serve hashed names.
+    * Plain static URLs, which the live server serves straight from ``static/``:
+      the test settings run with DEBUG off, so production's manifest storage
+      would need ``collectstatic`` first, and the live server cannot serve
+      hashed names. (What production sends is measured in test_page_weight.)
+    * A fast password hasher, for the staff account that reads the admin.
     """
     storages = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-    with override_settings(STORAGES=storages):
+    hashers = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with override_settings(STORAGES=storages, PASSWORD_HASHERS=hashers):
         yield
 
 

@@ -74,7 +74,7 @@ class Helpdesk:
             return
         self.page.evaluate(_MARK_PANEL)
         do()
-        self.page.wait_for_function(_PANEL_SETTLED, polling=50)
+        self.page.wait_for_function(_PANEL_SETTLED, polling="raf")
 
     def click(self, name: str) -> None:
         self.act(lambda: self.button(name).click())
