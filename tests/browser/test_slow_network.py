@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, Route, expect
@@ -40,8 +41,9 @@ class SlowNetwork:
 
 
 def test_loading_shows_and_a_second_tap_does_not_submit_twice(
-    page: Page, guide_steps: engine.Guide
+    phone_page: Page, guide_steps: engine.Guide, screenshots: Path
 ) -> None:
+    page = phone_page
     desk = Helpdesk(page).open().start()
     first = guide_steps.questions[0]
     loading = page.locator(".loading")
@@ -54,6 +56,7 @@ def test_loading_shows_and_a_second_tap_does_not_submit_twice(
 
     expect(loading).to_be_visible()
     expect(loading).to_be_in_viewport()
+    page.screenshot(path=screenshots / "loading-light-phone.png")
     for choice in first.choices:  # every answer is greyed out while waiting
         expect(desk.button(choice.label)).to_be_disabled()
     # Impatient taps, on the same answer and on another. force=True skips
