@@ -75,3 +75,19 @@ def test_every_screen_has_no_wcag_violations(
 
     assert seen == EXPECTED_SCREENS
     assert problems == {}
+
+
+def test_axe_does_catch_problems(page: Page) -> None:
+    """The check above is only worth something if axe really looks: plant two problems."""
+    page.goto("/")
+    page.evaluate(
+        """() => {
+          const faint = document.createElement('p');
+          faint.textContent = 'Barely readable';
+          faint.style.color = '#c8c8c8';
+          faint.style.background = '#ffffff';
+          document.querySelector('main').append(faint, document.createElement('button'));
+        }"""
+    )
+    found = {line.split(" ")[0] for line in axe_violations(page)}
+    assert {"color-contrast", "button-name"} <= found
