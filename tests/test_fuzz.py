@@ -46,7 +46,7 @@ CONTENT_TYPES = [
     "",
 ]
 FUZZ = settings(
-    max_examples=250,
+    max_examples=150,
     deadline=None,
     database=None,  # no example database written into the work tree
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
