@@ -45,4 +45,7 @@ forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1"
 # Access logs hold client addresses; they are off unless asked for ("-" is stdout).
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
+# No runtime control socket (gunicornc): nothing uses it, and it would be written
+# under $HOME, which the image keeps read-only.
+control_socket_disable = True
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")

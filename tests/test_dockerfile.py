@@ -159,6 +159,7 @@ def test_gunicorn_runs_sync_workers_sized_from_the_cpus() -> None:
     assert config["workers"] == 2 * cpus + 1
     assert config["bind"] == ["0.0.0.0:8000"]
     assert config["wsgi_app"] == "helpdesk.wsgi:application"
+    assert config["control_socket_disable"] is True  # nothing written under $HOME
     assert gunicorn_config(WEB_CONCURRENCY="3")["workers"] == 3
     assert gunicorn_config(PORT="9000", GUNICORN_BIND="")["bind"] == ["0.0.0.0:9000"]
 
