@@ -106,7 +106,11 @@
   window.addEventListener("pageshow", function (event) {
     var current = panel();
     if (event.persisted && current && window.htmx) {
-      window.htmx.ajax("GET", window.location.pathname, { target: current, swap: "outerHTML" });
+      // Embedded pages carry the diagnosis in a token (?d=), kept current in the forms.
+      var token = current.querySelector("input[name=d]");
+      var url = window.location.pathname +
+        (token && token.value ? "?d=" + encodeURIComponent(token.value) : window.location.search);
+      window.htmx.ajax("GET", url, { target: current, swap: "outerHTML" });
     }
   });
 
