@@ -8,15 +8,19 @@ to 127.0.0.1 only.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import http.client
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 from collections.abc import Iterator, Sequence
@@ -110,39 +114,72 @@ def _postgres_url(database: str) -> str:
     return urllib.parse.urlunsplit(parts._replace(path=f"/{database}"))
 
 
+# Migrated, guide-loaded databases to copy from: one per kind, per process.
+_TEMPLATES: dict[str, str] = {}
+
+
+def _sqlite_template() -> str:
+    if "sqlite" not in _TEMPLATES:
+        folder = Path(tempfile.mkdtemp(prefix="helpdesk-template-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        path = folder / "template.sqlite3"
+        manage(production_env(f"sqlite:///{path}"), "prepare_database")
+        with contextlib.closing(sqlite3.connect(path)) as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # everything in the one file
+        _TEMPLATES["sqlite"] = str(path)
+    return _TEMPLATES["sqlite"]
+
+
+def _drop_postgres(database: str) -> None:
+    import psycopg
+
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+def _postgres_template() -> str:
+    import psycopg
+
+    if "postgres" not in _TEMPLATES:
+        database = f"helpdesk_template_{os.getpid()}_{secrets.token_hex(3)}"
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{database}"')
+        atexit.register(_drop_postgres, database)
+        manage(production_env(_postgres_url(database)), "prepare_database")
+        _TEMPLATES["postgres"] = database
+    return _TEMPLATES["postgres"]
+
+
 @contextlib.contextmanager
 def fresh_database(kind: str, workdir: Path, *, name: str = "helpdesk") -> Iterator[str]:
     """A new, migrated database with the guides loaded; yields its DATABASE_URL.
 
     ``kind`` is ``sqlite`` (a file in ``workdir``) or ``postgres`` (a database
-    created on the local server and dropped afterwards).
+    created on the local server and dropped afterwards). Each is a copy of one
+    database migrated once per process, so only the first costs a migration.
     """
     import psycopg
 
     if kind == "sqlite":
-        url = f"sqlite:///{workdir / f'{name}.sqlite3'}"
-        manage(production_env(url), "prepare_database")
-        yield url
+        path = workdir / f"{name}.sqlite3"
+        shutil.copyfile(_sqlite_template(), path)
+        yield f"sqlite:///{path}"
         return
     if kind != "postgres":
         raise ValueError(f"unknown database kind {kind!r}")
+    template = _postgres_template()
     database = f"{name}_{os.getpid()}_{secrets.token_hex(3)}"
     with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{database}"')
+        admin.execute(f'CREATE DATABASE "{database}" TEMPLATE "{template}"')
     try:
-        url = _postgres_url(database)
-        manage(production_env(url), "prepare_database")
-        yield url
+        yield _postgres_url(database)
     finally:
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        _drop_postgres(database)
 
 
 def count_rows(database_url: str, sql: str) -> int:
     """Run a COUNT query straight against the database (not through Django)."""
     if database_url.startswith("sqlite:"):
-        import sqlite3
-
         path = database_url.removeprefix("sqlite:///")
         with contextlib.closing(sqlite3.connect(path, timeout=30)) as conn:
             return int(conn.execute(sql).fetchone()[0])

@@ -76,14 +76,14 @@ def test_a_worker_killed_during_load_loses_no_acknowledged_answer(
     acknowledged: list[harness.Step] = []
     interrupted: list[str] = []  # requests cut off by a kill
     server_errors: list[str] = []
-    finished_at: list[float] = []
     lock = threading.Lock()
-    kills: list[float] = []
     deadline = 0.0  # set once the server is up
+    browsers: list[harness.Browser] = []
 
     def person(seed: int, base: str) -> None:
         rng = Random(seed)
         browser = harness.Browser(base, htmx=seed % 2 == 0)  # with and without htmx
+        browsers.append(browser)
         for _ in range(500):  # bounded; the deadline ends it first
             if time.monotonic() > deadline:
                 return
@@ -93,8 +93,8 @@ def test_a_worker_killed_during_load_loses_no_acknowledged_answer(
                 for step in harness.walk(browser, rng):
                     with lock:
                         acknowledged.append(step)
-                with lock:
-                    finished_at.append(time.monotonic())
+                    if time.monotonic() > deadline:
+                        return
                 browser.html = ""  # next diagnosis
                 browser.cookies.pop("sessionid", None)
             except (OSError, RuntimeError, KeyError) as error:
@@ -120,25 +120,29 @@ def test_a_worker_killed_during_load_loses_no_acknowledged_answer(
             ]
             for thread in people:
                 thread.start()
-            for _ in range(4):
+            for kill in range(4):
                 time.sleep(1.2)
-                victim = Random(len(kills)).choice(server.worker_pids())
-                os.kill(victim, signal.SIGKILL)
-                kills.append(time.monotonic())
+                os.kill(Random(kill).choice(server.worker_pids()), signal.SIGKILL)
             for thread in people:
                 thread.join(timeout=60)
             # gunicorn replaced the killed workers and the node is healthy again.
             assert len(server.worker_pids()) == 2
             assert set(server.worker_pids()) != original
             assert harness.request(server.base, "GET", "/healthz").status == 200
+            # The flow continues: every browser reloads and finishes its diagnosis.
+            for seed, browser in enumerate(browsers):
+                assert browser.get().status == 200
+                if 'name="diagnosis"' not in browser.html:  # was between two diagnoses
+                    browser.start()
+                acknowledged.extend(harness.walk(browser, Random(seed)))
+                assert not browser.choices()  # at an outcome
         stored = stored_steps(url)
 
     missing = {(s.diagnosis, s.step, s.choice) for s in acknowledged} - stored
     assert not missing, f"acknowledged but not stored: {sorted(missing)[:5]}"
-    assert len(acknowledged) > 50
+    assert len(acknowledged) > 20
     assert interrupted, "no request was in flight when a worker was killed"
     assert not server_errors, server_errors[:3]
-    assert any(t > kills[-1] for t in finished_at), "no diagnosis finished after the last kill"
 
 
 # --- the database unreachable -----------------------------------------------------

@@ -1,0 +1,53 @@
+"""Stateless web nodes: any node can serve any step of anyone's diagnosis.
+
+Two separate gunicorn servers ("nodes") share one database and one Redis, as
+behind a load balancer without sticky sessions. A browser's requests go to
+alternate nodes; the flow, the session and the rate limit must not notice.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import pytest
+
+from bench import harness
+from tests.conftest import EVERYTHING_UNSURE
+from tests.local_services import needs_redis, redis_url, suite_database
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_diagnosis_moves_between_nodes_sharing_the_database_and_redis(
+    tmp_path: Path, collected_static: Path
+) -> None:
+    needs_redis()
+    with harness.fresh_database(suite_database(), tmp_path, name="nodes") as url:
+        env = harness.production_env(
+            url,
+            DJANGO_STATIC_ROOT=str(collected_static),
+            REDIS_URL=redis_url(),
+            CACHE_KEY_PREFIX=f"nodes-{secrets.token_hex(4)}",
+            HELPDESK_RATE_LIMIT_POSTS="6",  # shared: counted across both nodes
+            HELPDESK_RATE_LIMIT_WINDOW="86400",
+        )
+        # One environment for both nodes: the same secret key, database and Redis.
+        with harness.Gunicorn(env, workers=1) as one, harness.Gunicorn(env, workers=1) as two:
+            browser = harness.Browser(one.base, htmx=True)
+            assert browser.start().status == 200  # POST 1, on node one
+            diagnosis = browser.fields()["diagnosis"]
+            for i in range(4):
+                browser.base = [two.base, one.base][i % 2]  # alternate nodes
+                question = browser.fields()["step"].removeprefix("question:")
+                response = browser.answer(EVERYTHING_UNSURE[question])  # POSTs 2-5
+                assert response.status == 200
+                assert browser.fields()["diagnosis"] == diagnosis
+            browser.base = two.base
+            assert browser.get().status == 200  # a plain page load: the session is shared
+            assert browser.fields()["diagnosis"] == diagnosis
+            assert browser.answer(browser.choices()[0]).status == 200  # POST 6
+            browser.base = one.base
+            refused = browser.answer(browser.choices()[0])  # POST 7: over the shared limit
+            assert refused.status == 429
+        assert harness.step_rows(url) == 5
