@@ -141,6 +141,9 @@ def session_diagnosis(*, session: Session, slug: str) -> Diagnosis | None:
         return None
     return (
         Diagnosis.objects.select_related("guide_version__guide")
+        # The guide's source and data are only read when a version is first
+        # parsed in this process (GuideVersion.engine_guide), not on every step.
+        .defer("guide_version__source", "guide_version__data")
         .filter(pk=diagnosis_id, guide_version__guide__slug=slug)
         .first()
     )
