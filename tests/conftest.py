@@ -120,6 +120,11 @@ class Flow:
     def restart(self) -> Any:
         return self.post("restart", self.form())
 
+    def answer_questions(self, answers: dict[str, str]) -> None:
+        """Answer every question on the path from ``answers``; stop at the first fix."""
+        while self.step.startswith("question:"):
+            self.answer(answers[self.step.partition(":")[2]])
+
     def walk(self, answers: dict[str, str], *, fixes: str = "not_fixed") -> None:
         """Answer questions from ``answers`` and give every fix the result ``fixes``."""
         while self.choices:

@@ -57,8 +57,7 @@ def test_a_choice_not_offered_is_a_400_and_changes_nothing(midway: Flow, headers
 
 
 def test_a_question_answer_posted_to_a_fix_is_rejected(midway: Flow, unsure: dict) -> None:
-    for question in ["account", "icloud_web", "contacts_sync", "storage", "same_account"]:
-        midway.answer(unsure[question])
+    midway.answer_questions(unsure)
     assert midway.step.startswith("fix:")
     before = snapshot()
     response = midway.client.post(

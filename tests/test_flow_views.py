@@ -230,15 +230,7 @@ def test_an_old_tab_cannot_skip_a_step(client: Client, guide: Guide) -> None:
 
 def test_a_double_click_on_a_fix_result_counts_once(flow: Flow, unsure: dict[str, str]) -> None:
     flow.start()
-    for question in [
-        "apple_status",
-        "account",
-        "icloud_web",
-        "contacts_sync",
-        "storage",
-        "same_account",
-    ]:
-        flow.answer(unsure[question])
+    flow.answer_questions(unsure)
     form = flow.form(choice="not_fixed")
     flow.client.post("/guides/icloud-contacts/answer/", form)
     flow.client.post("/guides/icloud-contacts/answer/", form)

@@ -20,8 +20,7 @@ pytestmark = pytest.mark.django_db
 
 def finish_with_first_fix(guide: Guide, unsure: dict[str, str]) -> None:
     flow = Flow(Client()).start()
-    for question in unsure:
-        flow.answer(unsure[question])
+    flow.answer_questions(unsure)
     flow.answer("fixed")
 
 
