@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -27,6 +28,9 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
@@ -57,6 +61,8 @@ class GuideAdmin(ReadOnlyAdmin):
         return [report, *super().get_urls()]
 
     def report_view(self, request: HttpRequest, guide_id: int) -> TemplateResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         guide = get_object_or_404(Guide, pk=guide_id)
         context = {
             **self.admin_site.each_context(request),

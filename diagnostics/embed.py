@@ -60,7 +60,7 @@ def session_from_token(token: str) -> TokenSession:
     if not token:
         return session
     try:
-        diagnoses = signing.loads(token, salt=_SALT)
+        diagnoses = signing.loads(token, salt=_SALT, max_age=settings.SESSION_COOKIE_AGE)
     except signing.BadSignature:
         return session
     if isinstance(diagnoses, dict) and all(isinstance(v, str) for v in diagnoses.values()):
@@ -93,7 +93,11 @@ def embedded(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     return csrf_exempt(wrapper)
 
 
-def embed_token(request: HttpRequest) -> dict[str, str]:
-    """Template context: the token that embedded forms and links must carry."""
+def embed_token(request: HttpRequest) -> dict[str, Any]:
+    """Template context: whether the page is embedded, and the token it must carry.
+
+    Embedded pages leave out ``{% csrf_token %}``, which would set a cookie.
+    """
     session = getattr(request, "session", None)
-    return {"embed_token": session.token() if isinstance(session, TokenSession) else ""}
+    embedded = isinstance(session, TokenSession)
+    return {"embedded": embedded, "embed_token": session.token() if embedded else ""}

@@ -90,7 +90,7 @@ class State:
         return fixes
 
     def answered(self) -> list[tuple[engine.Question, engine.Choice]]:
-        """The questions on the current path with the choices given, in order."""
+        """The questions answered, with the choices given, in order."""
         pairs = []
         for question_id, choice_id in self.answers.items():
             question = self.guide.question(question_id)
@@ -232,8 +232,12 @@ def answer_step(*, state: State, step_key: str, choice: str) -> State:
         attempts = (*attempts, engine.Attempt(fix=step.id, result=engine.Result(choice)))
         row = FixAttempt(diagnosis=state.diagnosis, position=position, fix=step.id, result=choice)
     new_step = engine.next_step(state.guide, answers, attempts)
-    _commit(state=state, step=new_step)
-    row.save(force_insert=True)
+    try:
+        with transaction.atomic():  # the move and its row land together, or neither
+            _commit(state=state, step=new_step)
+            row.save(force_insert=True)
+    except IntegrityError:  # a concurrent post already stored this answer
+        raise StaleStep from None
     events.step_done(
         state.diagnosis, guide=state.guide.slug, step=step_key, choice=choice, next_step=new_step
     )
@@ -259,8 +263,9 @@ def go_back(*, state: State, step_key: str) -> State:
         answers = dict(list(answers.items())[:-1])
         model = Answer
     new_step = engine.next_step(state.guide, answers, attempts)
-    _commit(state=state, step=new_step)
-    model.objects.filter(diagnosis=state.diagnosis, position=position).delete()
+    with transaction.atomic():
+        _commit(state=state, step=new_step)
+        model.objects.filter(diagnosis=state.diagnosis, position=position).delete()
     following = engine.step_key(new_step)
     events.emit("back", state.diagnosis, guide=state.guide.slug, step=step_key, next=following)
     return State(

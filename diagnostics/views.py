@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
 from diagnostics import services
+from diagnostics.embed import TokenSession
 from diagnostics.forms import AnswerForm, DiagnosisForm
 from diagnostics.models import Guide
 
@@ -60,7 +61,7 @@ def _after_post(
     """htmx gets the new panel; a plain form post is redirected to the step page."""
     if request.htmx:
         return _step(request, guide, state, notice=notice)
-    if notice:
+    if notice and not isinstance(request.session, TokenSession):  # no cookies in iframes
         messages.info(request, notice)
     # current_app keeps embedded pages (a second instance of these URLs) embedded.
     url = reverse(
@@ -179,8 +180,12 @@ def restart(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         )
     except services.NotYourDiagnosis as error:
         return _flow_error(request, guide, error)
-    except (services.StaleStep, services.SessionExpired):
-        pass  # an old tab or an ended session: starting over is still what was asked
+    except services.StaleStep:
+        # A double click, or an old tab: the restart it asked for already
+        # happened (or progress was made since), so show the current step.
+        return _resume(request, slug)
+    except services.SessionExpired:
+        pass  # the session ended: starting over is still what was asked
     current = services.session_diagnosis(session=request.session, slug=slug)
     state = services.load_state(diagnosis=current) if current else None
     diagnosis = services.start_over(session=request.session, state=state, guide=guide)

@@ -23,6 +23,7 @@ from django.http import (
 from django.template import loader
 from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 
 logger = logging.getLogger(__name__)
 
@@ -43,13 +44,19 @@ def retry_url(request: HttpRequest) -> str:
     """Where "Try again" leads: the same page after a GET; after a POST, the guide
     it was about (a POST-only address cannot be reloaded), else the guide list."""
     if request.method in {"GET", "HEAD"}:
-        return request.get_full_path()
+        here = request.get_full_path()
+        # Never a link off the site ("//evil.example/" is a valid path).
+        if url_has_allowed_host_and_scheme(here, allowed_hosts=None):
+            return here
     try:
         match = resolve(request.path_info)
     except Resolver404:
         match = None
-    if match is not None and match.namespace == "diagnostics" and "slug" in match.kwargs:
-        return reverse("diagnostics:guide", args=[match.kwargs["slug"]])
+    if match is not None and match.app_name == "diagnostics":  # also /embed/ pages
+        if "slug" in match.kwargs:
+            args = [match.kwargs["slug"]]
+            return reverse("diagnostics:guide", args=args, current_app=match.namespace)
+        return reverse("diagnostics:guide_list", current_app=match.namespace)
     return reverse("diagnostics:guide_list")
 
 

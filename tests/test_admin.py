@@ -134,3 +134,20 @@ def test_admin_index_renders(staff: Client, guide: Guide) -> None:
     response = staff.get("/admin/")
     assert response.status_code == 200
     assert b"Diagnoses" in response.content
+
+
+def test_transcripts_cannot_be_deleted(staff: Client, escalated: Diagnosis) -> None:
+    response = staff.get(f"/admin/diagnostics/diagnosis/{escalated.pk}/delete/")
+    assert response.status_code == 403
+    attempt = escalated.attempts.first()
+    response = staff.post(f"/admin/diagnostics/fixattempt/{attempt.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 403
+    assert escalated.attempts.filter(pk=attempt.pk).exists()
+
+
+def test_the_report_needs_permission_to_view_guides(guide: Guide) -> None:
+    clerk = User.objects.create_user("clerk", password=None, is_staff=True)
+    browser = Client()
+    browser.force_login(clerk)
+    response = browser.get(f"/admin/diagnostics/guide/{guide.pk}/report/")
+    assert response.status_code == 403

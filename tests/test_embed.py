@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import time
+from unittest import mock
 
 import pytest
 from django.test import Client
@@ -80,12 +82,30 @@ def test_embedding_is_off_unless_origins_are_configured(guide: Guide) -> None:
     assert Client().get("/embed/guides/icloud-contacts/").status_code == 404
 
 
-def test_embedded_pages_set_no_session_cookie(embedding: Guide) -> None:
+def test_embedded_pages_set_no_cookies_at_all(embedding: Guide) -> None:
     client = Client()
+    page = client.get("/embed/guides/icloud-contacts/")
+    assert not page.cookies  # no CSRF cookie either
+    assert b"csrfmiddlewaretoken" not in page.content
     response = client.post("/embed/guides/icloud-contacts/start/")
     assert response.status_code == 303
-    assert "sessionid" not in response.cookies
+    assert not response.cookies
     assert "?d=" in response["Location"]
+    step = client.get(response["Location"])
+    assert not step.cookies
+
+
+def test_embed_tokens_expire_with_the_session_age(embedding: Guide, settings: object) -> None:
+    frame = Iframe()
+    frame.post("/embed/guides/icloud-contacts/start/", {})
+    fields = frame.hidden()
+    settings.SESSION_COOKIE_AGE = 60
+    with mock.patch("django.core.signing.time.time", return_value=time.time() + 120):
+        response = frame.client.post(
+            "/embed/guides/icloud-contacts/answer/", {**fields, "choice": "outage"}
+        )
+    assert response.status_code == 410
+    assert not Answer.objects.exists()
 
 
 def test_a_forged_token_cannot_touch_a_diagnosis(embedding: Guide) -> None:

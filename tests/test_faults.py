@@ -416,3 +416,16 @@ def test_garbage_form_data_gets_a_4xx_and_changes_nothing(
     response = client.post(ANSWER, {**form, "choice": "all_green", **changes})
     assert 400 <= response.status_code < 500
     assert Answer.objects.count() == 0
+
+
+def test_the_outage_page_never_links_off_the_site(rf) -> None:
+    from ops.errors import retry_url
+
+    tricky = rf.get("/")
+    tricky.path = tricky.path_info = "//evil.example/path"  # a protocol-relative path
+    assert tricky.get_full_path() == "//evil.example/path"
+    assert retry_url(tricky) == "/"
+    assert retry_url(rf.get("/guides/icloud-contacts/?d=x")) == "/guides/icloud-contacts/?d=x"
+    assert retry_url(rf.post("/embed/guides/icloud-contacts/answer/")) == (
+        "/embed/guides/icloud-contacts/"
+    )

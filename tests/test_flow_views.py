@@ -244,3 +244,33 @@ def test_a_form_from_an_earlier_diagnosis_shows_the_current_one(flow: Flow) -> N
     response = flow.client.post("/guides/icloud-contacts/answer/", old_form)
     assert response.status_code == 303
     assert Answer.objects.count() == 0
+
+
+def test_an_answer_stored_concurrently_makes_the_later_post_stale(flow: Flow) -> None:
+    """The move and its row are one transaction: a clash stores nothing and moves nothing."""
+    from diagnostics import services
+
+    flow.start()
+    diagnosis = Diagnosis.objects.get()
+    state = services.load_state(diagnosis=diagnosis)
+    # Another request stored this answer after our state was loaded.
+    Answer.objects.create(diagnosis=diagnosis, position=1, question="apple_status", choice="outage")
+    with pytest.raises(services.StaleStep):
+        services.answer_step(state=state, step_key="question:apple_status", choice="all_green")
+    diagnosis.refresh_from_db()
+    assert diagnosis.revision == state.diagnosis.revision
+    assert diagnosis.last_step == "question:apple_status"
+    assert list(Answer.objects.values_list("choice", flat=True)) == ["outage"]
+
+
+def test_start_over_posted_twice_starts_over_once(flow: Flow) -> None:
+    flow.start()
+    flow.answer("all_green")
+    form = flow.form()
+    first = flow.client.post("/guides/icloud-contacts/restart/", form)
+    second = flow.client.post("/guides/icloud-contacts/restart/", form)
+    assert first.status_code == second.status_code == 303
+    assert sorted(Diagnosis.objects.values_list("status", flat=True)) == [
+        "abandoned",
+        "in_progress",
+    ]

@@ -8,9 +8,20 @@ from django.test.utils import CaptureQueriesContext
 
 from tests.conftest import Flow
 
-pytestmark = pytest.mark.django_db
+# Measured as production runs it: no test transaction around each request, so
+# the answer's own transaction costs what it really costs (BEGIN IMMEDIATE on
+# SQLite, nothing extra on PostgreSQL) rather than a savepoint pair.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 BUDGET = 6
+# Transaction control is logged too; the budget is about the queries themselves.
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK")
+
+
+def data_queries(queries: list[str]) -> list[str]:
+    return [q for q in queries if not q.upper().startswith(TRANSACTION_CONTROL)]
+
+
 ANSWER_URL = "/guides/icloud-contacts/answer/"
 
 
@@ -33,7 +44,8 @@ def test_a_step_post_costs_the_same_at_step_2_and_step_12(
     flow.start()
     flow.answer("all_green")
     step_2 = post_step(flow, "not_sure")
-    assert len(step_2) <= BUDGET, "\n".join(step_2)
+    assert len(data_queries(step_2)) <= BUDGET, "\n".join(step_2)
+    assert len(step_2) - len(data_queries(step_2)) <= 2  # one transaction, at most
 
     for question in ["icloud_web", "contacts_sync", "storage", "same_account"]:
         flow.answer(unsure[question])

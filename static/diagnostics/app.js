@@ -91,6 +91,20 @@
     focusHeading(current.querySelector("[data-step-heading]"));
   });
 
+  // Tell assistive technology the step is being replaced while a request runs.
+  document.addEventListener("htmx:beforeRequest", function () {
+    var current = panel();
+    if (current) {
+      current.setAttribute("aria-busy", "true");
+    }
+  });
+  document.addEventListener("htmx:afterRequest", function () {
+    var current = panel();
+    if (current) {
+      current.removeAttribute("aria-busy");
+    }
+  });
+
   document.addEventListener("htmx:sendError", function () {
     showProblem("We couldn't reach the help desk. Check your connection, then try again.");
   });

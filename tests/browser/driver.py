@@ -21,7 +21,7 @@ DESKTOP = {"width": 1280, "height": 800}
 
 # The visible labels of the "Did this fix it?" buttons.
 FIXED = "Yes, it's fixed"
-NOT_FIXED = "No, still not backing up"
+NOT_FIXED = "No, still not working"
 CANNOT = "I can't do this step"
 
 _MARK_PANEL = "() => { const p = document.getElementById('panel'); if (p) p.dataset.old = '1'; }"
