@@ -24,6 +24,26 @@ FIXED = "Yes, it's fixed"
 NOT_FIXED = "No, still not working"
 CANNOT = "I can't do this step"
 
+# Answers used across the browser tests.
+# Fine on every count: only the fixes for everyone are offered.
+ALL_FINE = {
+    "apple_status": "all_green",
+    "account": "icloud",
+    "icloud_web": "missing",
+    "contacts_sync": "on",
+    "storage": "plenty",
+    "same_account": "only_iphone",
+}
+# Many things might be wrong, so the most fixes apply (the longest summary).
+LOTS_WRONG = {
+    "apple_status": "cannot_check",
+    "account": "on_my_iphone",
+    "icloud_web": "missing",
+    "contacts_sync": "off",
+    "storage": "nearly_full",
+    "same_account": "no",
+}
+
 _MARK_PANEL = "() => { const p = document.getElementById('panel'); if (p) p.dataset.old = '1'; }"
 _PANEL_SETTLED = """() => {
   const p = document.getElementById('panel');

@@ -17,17 +17,8 @@ from playwright.sync_api import BrowserContext, Page, expect
 from diagnostics import engine
 from diagnostics.models import Diagnosis
 
-from .driver import FIXED, GUIDE_URL, NOT_FIXED, Helpdesk
+from .driver import ALL_FINE, FIXED, GUIDE_URL, NOT_FIXED, Helpdesk
 
-# Fine on every count: only the fixes for everyone are offered.
-ALL_FINE = {
-    "apple_status": "all_green",
-    "account": "icloud",
-    "icloud_web": "missing",
-    "contacts_sync": "on",
-    "storage": "plenty",
-    "same_account": "only_iphone",
-}
 # iCloud is full, so the first fix has a "Good to know" note.
 STORAGE_FULL = {**ALL_FINE, "storage": "nearly_full"}
 

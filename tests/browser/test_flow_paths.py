@@ -10,28 +10,9 @@ from playwright.sync_api import Page, expect
 from diagnostics import engine
 from diagnostics.models import Diagnosis, FixAttempt
 
-from .driver import CANNOT, FIXED, NOT_FIXED, Helpdesk
+from .driver import ALL_FINE, CANNOT, FIXED, LOTS_WRONG, NOT_FIXED, Helpdesk
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-# Everything looks fine, so only the fixes that apply to everyone are offered.
-ALL_FINE = {
-    "apple_status": "all_green",
-    "account": "icloud",
-    "icloud_web": "missing",
-    "contacts_sync": "on",
-    "storage": "plenty",
-    "same_account": "only_iphone",
-}
-# Many things might be wrong, so many fixes apply.
-LOTS_WRONG = {
-    "apple_status": "cannot_check",
-    "account": "on_my_iphone",
-    "icloud_web": "missing",
-    "contacts_sync": "off",
-    "storage": "nearly_full",
-    "same_account": "no",
-}
 
 
 def titles(guide: engine.Guide, answers: dict[str, str]) -> list[str]:

@@ -8,8 +8,7 @@ from playwright.sync_api import Page, expect
 
 from diagnostics import engine
 
-from .driver import CANNOT, FIXED, NOT_FIXED, Helpdesk
-from .screens import ALL_FINE
+from .driver import ALL_FINE, CANNOT, FIXED, NOT_FIXED, Helpdesk
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -10,8 +10,7 @@ from playwright.sync_api import BrowserContext, Page, Route, expect
 from diagnostics import engine
 from diagnostics.models import Answer, Diagnosis, FixAttempt
 
-from .driver import GUIDE_URL, NOT_FIXED, Helpdesk
-from .screens import ALL_FINE
+from .driver import ALL_FINE, GUIDE_URL, NOT_FIXED, Helpdesk
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
