@@ -2,7 +2,9 @@
 
 A :class:`Diagnosis` has its own UUID key. The browser's session only holds
 that id, so a session that expires or is deleted never takes an outcome with it.
-The transcript is rebuilt from :class:`Answer` and :class:`FixAttempt` rows.
+The transcript is rebuilt from :class:`Answer` and :class:`FixAttempt` rows;
+``Diagnosis.journal`` keeps the same answers in order, so the current step can
+be worked out from the diagnosis row alone.
 """
 
 from __future__ import annotations
@@ -15,7 +17,25 @@ from django.db import models
 
 from diagnostics import engine
 
-_PARSED: dict[tuple[int, str], engine.Guide] = {}
+# Parsed guides by GuideVersion pk. Versions are immutable and their keys are
+# never reused (AUTOINCREMENT on SQLite, a sequence on PostgreSQL), so an entry
+# never goes stale in production. Tests, whose rolled-back transactions do reuse
+# keys on SQLite, empty it with forget_parsed_guides().
+_PARSED: dict[int, engine.Guide] = {}
+
+
+def guide_for_version(version_id: int) -> engine.Guide:
+    """The parsed guide of a version: one query the first time in a process, then none."""
+    parsed = _PARSED.get(version_id)
+    if parsed is None:
+        data = GuideVersion.objects.values_list("data", flat=True).get(pk=version_id)
+        parsed = _PARSED[version_id] = engine.parse_guide(data)
+    return parsed
+
+
+def forget_parsed_guides() -> None:
+    _PARSED.clear()
+
 
 # No 0/O, 1/I/L: easy to read out over the phone.
 SUPPORT_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -65,10 +85,9 @@ class GuideVersion(models.Model):
     @property
     def engine_guide(self) -> engine.Guide:
         """The parsed guide; versions never change, so each is parsed once per process."""
-        key = (self.pk, self.checksum)
-        parsed = _PARSED.get(key)
+        parsed = _PARSED.get(self.pk)
         if parsed is None:
-            parsed = _PARSED[key] = engine.parse_guide(self.data)
+            parsed = _PARSED[self.pk] = engine.parse_guide(self.data)
         return parsed
 
 
@@ -90,6 +109,13 @@ class Diagnosis(models.Model):
     last_step = models.CharField(max_length=120, blank=True)
     revision = models.PositiveIntegerField(
         default=0, help_text="Bumped on every change; guards against double submits."
+    )
+    journal = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='The answers and fix results in order, e.g. [["question", "storage", "full"],'
+        ' ["fix", "restart", "not_fixed"]]. Written with every change, together with the'
+        " Answer or FixAttempt row it mirrors.",
     )
     created = models.DateTimeField(auto_now_add=True, db_index=True)
     updated = models.DateTimeField(auto_now=True)

@@ -14,12 +14,19 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Value
+from django.db.models import F
 from django.utils import timezone
 
 from diagnostics import engine, events
 from diagnostics.guide_files import GuideFile
-from diagnostics.models import Answer, Diagnosis, FixAttempt, Guide, GuideVersion
+from diagnostics.models import (
+    Answer,
+    Diagnosis,
+    FixAttempt,
+    Guide,
+    GuideVersion,
+    guide_for_version,
+)
 
 SESSION_KEY = "diagnoses"  # {guide slug: diagnosis id} for this browser
 HISTORY_KEY = "diagnosis_history"  # ids this browser has owned, newest last
@@ -109,24 +116,12 @@ def status_for(step: engine.Step) -> str:
 
 
 def load_state(*, diagnosis: Diagnosis) -> State:
-    """Rebuild where a diagnosis stands from its rows, in one query."""
-    guide = diagnosis.guide_version.engine_guide
-    answers = (
-        Answer.objects.filter(diagnosis=diagnosis)
-        .annotate(kind=Value("answer"))
-        .values_list("position", "kind", "question", "choice")
-        .order_by()
-    )
-    attempts = (
-        FixAttempt.objects.filter(diagnosis=diagnosis)
-        .annotate(kind=Value("attempt"))
-        .values_list("position", "kind", "fix", "result")
-        .order_by()
-    )
+    """Work out where a diagnosis stands from its row alone (no query)."""
+    guide = guide_for_version(diagnosis.guide_version_id)
     chosen: dict[str, str] = {}
     tried: list[engine.Attempt] = []
-    for _, kind, step_id, value in sorted(answers.union(attempts, all=True)):
-        if kind == "answer":
+    for kind, step_id, value in diagnosis.journal:
+        if kind == "question":
             chosen[step_id] = value
         else:
             tried.append(engine.Attempt(fix=step_id, result=engine.Result(value)))
@@ -135,18 +130,21 @@ def load_state(*, diagnosis: Diagnosis) -> State:
 
 
 def session_diagnosis(*, session: Session, slug: str) -> Diagnosis | None:
-    """This browser's diagnosis for the guide ``slug`` (with its version and guide), or None."""
+    """This browser's diagnosis for the guide ``slug``, or None.
+
+    One query without joins: the guide comes from the in-process cache of
+    parsed versions (:func:`~diagnostics.models.guide_for_version`).
+    """
     diagnosis_id = session.get(SESSION_KEY, {}).get(slug)
     if not diagnosis_id:
         return None
-    return (
-        Diagnosis.objects.select_related("guide_version__guide")
-        # The guide's source and data are only read when a version is first
-        # parsed in this process (GuideVersion.engine_guide), not on every step.
-        .defer("guide_version__source", "guide_version__data")
-        .filter(pk=diagnosis_id, guide_version__guide__slug=slug)
-        .first()
-    )
+    try:
+        diagnosis = Diagnosis.objects.get(pk=diagnosis_id)
+    except Diagnosis.DoesNotExist:
+        return None
+    if guide_for_version(diagnosis.guide_version_id).slug != slug:
+        return None
+    return diagnosis
 
 
 def check_ownership(*, session: Session, slug: str, posted_id: str) -> Diagnosis:
@@ -171,7 +169,7 @@ def check_ownership(*, session: Session, slug: str, posted_id: str) -> Diagnosis
 def start_diagnosis(*, session: Session, guide: Guide) -> Diagnosis:
     """Open a new diagnosis on the guide's current version and remember it in the session."""
     version = guide.current_version
-    first = engine.next_step(version.engine_guide, {}, ())
+    first = engine.next_step(guide_for_version(version.pk), {}, ())
     for _ in range(5):  # a support-code collision is rare; just draw again
         try:
             with transaction.atomic():
@@ -193,18 +191,44 @@ def start_diagnosis(*, session: Session, guide: Guide) -> Diagnosis:
     return diagnosis
 
 
-def _commit(*, state: State, step: engine.Step) -> None:
-    """Move the diagnosis to ``step`` if nobody else changed it since it was loaded."""
-    moved = Diagnosis.objects.filter(
-        pk=state.diagnosis.pk, revision=state.diagnosis.revision
-    ).update(
-        revision=F("revision") + 1,
-        last_step=engine.step_key(step),
-        status=status_for(step),
-        updated=timezone.now(),
+def _journal(answers: dict[str, str], attempts: tuple[engine.Attempt, ...]) -> list[list[str]]:
+    """``Diagnosis.journal`` for these answers and attempts (questions always come first)."""
+    return [
+        *(["question", question, choice] for question, choice in answers.items()),
+        *(["fix", attempt.fix, str(attempt.result)] for attempt in attempts),
+    ]
+
+
+def _commit(*, state: State, moved_to: State) -> None:
+    """Move the diagnosis from ``state`` to ``moved_to`` if nobody else changed it meanwhile.
+
+    Raises :class:`StaleStep` otherwise. Call inside the transaction that also
+    writes the row the change mirrors; ``moved_to.diagnosis`` is updated only
+    once the statement succeeded.
+    """
+    diagnosis = state.diagnosis
+    changes = {
+        "journal": _journal(moved_to.answers, moved_to.attempts),
+        "last_step": moved_to.step_key,
+        "status": status_for(moved_to.step),
+        "updated": timezone.now(),
+    }
+    moved = Diagnosis.objects.filter(pk=diagnosis.pk, revision=diagnosis.revision).update(
+        revision=F("revision") + 1, **changes
     )
     if not moved:
         raise StaleStep
+    diagnosis.revision += 1
+    for name, value in changes.items():
+        setattr(diagnosis, name, value)
+
+
+def _moved(state: State, answers: dict[str, str], attempts: tuple[engine.Attempt, ...]) -> State:
+    """The state after a change to ``answers`` or ``attempts`` (nothing saved yet)."""
+    step = engine.next_step(state.guide, answers, attempts)
+    return State(
+        diagnosis=state.diagnosis, guide=state.guide, answers=answers, attempts=attempts, step=step
+    )
 
 
 def answer_step(*, state: State, step_key: str, choice: str) -> State:
@@ -231,23 +255,21 @@ def answer_step(*, state: State, step_key: str, choice: str) -> State:
             raise InvalidChoice
         attempts = (*attempts, engine.Attempt(fix=step.id, result=engine.Result(choice)))
         row = FixAttempt(diagnosis=state.diagnosis, position=position, fix=step.id, result=choice)
-    new_step = engine.next_step(state.guide, answers, attempts)
+    new_state = _moved(state, answers, attempts)
     try:
         with transaction.atomic():  # the move and its row land together, or neither
-            _commit(state=state, step=new_step)
+            _commit(state=state, moved_to=new_state)
             row.save(force_insert=True)
     except IntegrityError:  # a concurrent post already stored this answer
         raise StaleStep from None
     events.step_done(
-        state.diagnosis, guide=state.guide.slug, step=step_key, choice=choice, next_step=new_step
+        state.diagnosis,
+        guide=state.guide.slug,
+        step=step_key,
+        choice=choice,
+        next_step=new_state.step,
     )
-    return State(
-        diagnosis=state.diagnosis,
-        guide=state.guide,
-        answers=answers,
-        attempts=attempts,
-        step=new_step,
-    )
+    return new_state
 
 
 def go_back(*, state: State, step_key: str) -> State:
@@ -262,19 +284,13 @@ def go_back(*, state: State, step_key: str) -> State:
     else:
         answers = dict(list(answers.items())[:-1])
         model = Answer
-    new_step = engine.next_step(state.guide, answers, attempts)
+    new_state = _moved(state, answers, attempts)
     with transaction.atomic():
-        _commit(state=state, step=new_step)
+        _commit(state=state, moved_to=new_state)
         model.objects.filter(diagnosis=state.diagnosis, position=position).delete()
-    following = engine.step_key(new_step)
+    following = new_state.step_key
     events.emit("back", state.diagnosis, guide=state.guide.slug, step=step_key, next=following)
-    return State(
-        diagnosis=state.diagnosis,
-        guide=state.guide,
-        answers=answers,
-        attempts=attempts,
-        step=new_step,
-    )
+    return new_state
 
 
 def start_over(*, session: Session, state: State | None, guide: Guide) -> Diagnosis:

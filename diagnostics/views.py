@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
-from diagnostics import services
+from diagnostics import engine, services
 from diagnostics.embed import TokenSession
 from diagnostics.forms import AnswerForm, DiagnosisForm
 from diagnostics.models import Guide
@@ -29,6 +29,11 @@ STALE_NOTICE = "That step was already answered, so here is where you are now."
 
 class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
+
+
+# What pages show of a guide (slug, title, summary): the Guide row on the start
+# screen, or the parsed version a diagnosis runs on, which needs no query.
+GuideInfo = Guide | engine.Guide
 
 
 def _guide(slug: str) -> Guide:
@@ -48,7 +53,7 @@ def _page(
 
 
 def _step(
-    request: HtmxHttpRequest, guide: Guide, state: services.State | None, *, notice: str = ""
+    request: HtmxHttpRequest, guide: GuideInfo, state: services.State | None, *, notice: str = ""
 ) -> HttpResponse:
     return _page(
         request, "diagnostics/step.html", {"guide": guide, "state": state, "notice": notice}
@@ -56,7 +61,7 @@ def _step(
 
 
 def _after_post(
-    request: HtmxHttpRequest, guide: Guide, state: services.State, *, notice: str = ""
+    request: HtmxHttpRequest, guide: GuideInfo, state: services.State, *, notice: str = ""
 ) -> HttpResponse:
     """htmx gets the new panel; a plain form post is redirected to the step page."""
     if request.htmx:
@@ -70,7 +75,9 @@ def _after_post(
     return HttpResponseRedirect(url, status=303)
 
 
-def _flow_error(request: HtmxHttpRequest, guide: Guide, error: services.FlowError) -> HttpResponse:
+def _flow_error(
+    request: HtmxHttpRequest, guide: GuideInfo, error: services.FlowError
+) -> HttpResponse:
     return _page(
         request,
         "diagnostics/error.html",
@@ -92,8 +99,8 @@ def guide_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     diagnosis = services.session_diagnosis(session=request.session, slug=slug)
     if diagnosis is None:
         return _step(request, _guide(slug), None)
-    guide = diagnosis.guide_version.guide
-    return _step(request, guide, services.load_state(diagnosis=diagnosis))
+    state = services.load_state(diagnosis=diagnosis)
+    return _step(request, state.guide, state)
 
 
 @require_POST
@@ -153,18 +160,16 @@ def _change(
         return _resume(request, slug)
     except services.FlowError as error:
         return _flow_error(request, _guide(slug), error)
-    guide = diagnosis.guide_version.guide
     state = services.load_state(diagnosis=diagnosis)
     try:
         state = change(state)
     except services.StaleStep:
         diagnosis.refresh_from_db()
-        return _after_post(
-            request, guide, services.load_state(diagnosis=diagnosis), notice=STALE_NOTICE
-        )
+        state = services.load_state(diagnosis=diagnosis)
+        return _after_post(request, state.guide, state, notice=STALE_NOTICE)
     except services.FlowError as error:
-        return _flow_error(request, guide, error)
-    return _after_post(request, guide, state)
+        return _flow_error(request, state.guide, error)
+    return _after_post(request, state.guide, state)
 
 
 @require_POST
@@ -198,7 +203,7 @@ def _resume(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     if diagnosis is None:
         return _step(request, _guide(slug), None)
     state = services.load_state(diagnosis=diagnosis)
-    return _after_post(request, diagnosis.guide_version.guide, state, notice=STALE_NOTICE)
+    return _after_post(request, state.guide, state, notice=STALE_NOTICE)
 
 
 def not_found(request: HtmxHttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.test import Client, override_settings
 
 from diagnostics import engine
-from diagnostics.models import Guide
+from diagnostics.models import Guide, forget_parsed_guides
 
 GUIDES_DIR = Path(__file__).resolve().parent.parent / "diagnostics" / "guides"
 SLUG = "icloud-contacts"
@@ -30,6 +30,18 @@ def collected_static(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]
     with override_settings(STATIC_ROOT=root):
         call_command("collectstatic", interactive=False, verbosity=0)
         yield root
+
+
+@pytest.fixture(autouse=True)
+def _fresh_parsed_guides() -> Iterator[None]:
+    """Each test starts with no parsed guides cached.
+
+    Rolled-back test transactions reuse GuideVersion keys on SQLite, which
+    production never does; the per-process cache must not outlive a test.
+    """
+    forget_parsed_guides()
+    yield
+    forget_parsed_guides()
 
 
 @pytest.fixture(scope="session")
