@@ -163,6 +163,36 @@ def test_back_undoes_the_last_answer(client: Client, guide: Guide, htmx: bool) -
     ]
 
 
+def _rows(diagnosis: Diagnosis) -> list[list[str]]:
+    """The Answer and FixAttempt rows of ``diagnosis`` as journal entries, in order."""
+    rows = [(a.position, ["question", a.question, a.choice]) for a in diagnosis.answers.all()]
+    rows += [(f.position, ["fix", f.fix, f.result]) for f in diagnosis.attempts.all()]
+    return [entry for _, entry in sorted(rows)]
+
+
+def test_the_journal_always_matches_the_rows(flow: Flow, unsure: dict[str, str]) -> None:
+    """The step is worked out from Diagnosis.journal; the transcript and reports read
+    the rows. Through answers, fix results and going back, they never disagree."""
+    flow.start()
+    flow.answer_questions(unsure)
+    flow.answer("not_fixed")
+    flow.answer("cannot")
+    flow.back()
+    flow.answer("not_fixed")
+    flow.back()
+    flow.back()
+    flow.back()  # back into the questions
+    diagnosis = Diagnosis.objects.get()
+    assert diagnosis.journal == _rows(diagnosis)
+    assert diagnosis.journal[-1][0] == "question"
+    assert flow.step.startswith("question:")
+    flow.walk(unsure)
+    diagnosis.refresh_from_db()
+    assert diagnosis.status == Diagnosis.Status.ESCALATED
+    assert diagnosis.journal == _rows(diagnosis)
+    assert [kind for kind, _, _ in diagnosis.journal].count("fix") == FixAttempt.objects.count()
+
+
 def test_back_from_an_outcome_reopens_the_diagnosis(flow: Flow, unsure: dict[str, str]) -> None:
     flow.start()
     flow.walk(unsure)  # every fix fails: escalated

@@ -1,0 +1,52 @@
+"""Migrations that move data: existing diagnoses keep working after an upgrade."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BEFORE = [("diagnostics", "0001_initial")]
+AFTER = [("diagnostics", "0002_diagnosis_journal")]
+
+
+@pytest.fixture(autouse=True)
+def _latest_schema_afterwards() -> Iterator[None]:
+    """Whatever a test migrates to, the next test gets the current schema back."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_the_journal_is_filled_from_the_rows_of_existing_diagnoses() -> None:
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE)
+    apps = executor.loader.project_state(BEFORE).apps
+    guide = apps.get_model("diagnostics", "Guide").objects.create(slug="g", title="G")
+    version = apps.get_model("diagnostics", "GuideVersion").objects.create(
+        guide=guide, number=1, checksum="x", source="", data={}
+    )
+    diagnosis_model = apps.get_model("diagnostics", "Diagnosis")
+    started = diagnosis_model.objects.create(guide_version=version, support_code="AAA-AAA")
+    untouched = diagnosis_model.objects.create(guide_version=version, support_code="BBB-BBB")
+    answer = apps.get_model("diagnostics", "Answer")
+    attempt = apps.get_model("diagnostics", "FixAttempt")
+    # Stored out of order on purpose: the journal follows the positions.
+    attempt.objects.create(diagnosis=started, position=3, fix="restart", result="not_fixed")
+    answer.objects.create(diagnosis=started, position=2, question="storage", choice="full")
+    answer.objects.create(diagnosis=started, position=1, question="account", choice="icloud")
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(AFTER)
+    apps = executor.loader.project_state(AFTER).apps
+    diagnosis_model = apps.get_model("diagnostics", "Diagnosis")
+    assert diagnosis_model.objects.get(pk=started.pk).journal == [
+        ["question", "account", "icloud"],
+        ["question", "storage", "full"],
+        ["fix", "restart", "not_fixed"],
+    ]
+    assert diagnosis_model.objects.get(pk=untouched.pk).journal == []
