@@ -11,9 +11,11 @@ forms) instead of the session:
 * the token is a signed, unguessable capability for one diagnosis, which is
   what CSRF protection would otherwise provide, so embedded views are
   CSRF-exempt; without a valid token a post can only start a new diagnosis;
-* responses may be framed only by the origins in ``HELPDESK_EMBED_ORIGINS``
-  (``Content-Security-Policy: frame-ancestors``); with none configured,
-  embedding is switched off and ``/embed/`` answers 404.
+* every response under ``/embed/`` may be framed only by the origins in
+  ``HELPDESK_EMBED_ORIGINS`` (``Content-Security-Policy: frame-ancestors``),
+  error pages made outside the views (404, 429, 503) included, and its links
+  stay under ``/embed/`` (:class:`EmbedFramingMiddleware`); with no origins
+  configured, embedding is switched off and ``/embed/`` answers 404.
 
 ``/embed/`` is a second instance of the ``diagnostics`` app namespace
 (``diagnostics/embed_urls.py``), so ``{% url 'diagnostics:...' %}`` in templates
@@ -30,13 +32,12 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse
-from django.views.decorators.clickjacking import xframe_options_exempt
-from django.views.decorators.csp import csp_override
 from django.views.decorators.csrf import csrf_exempt
 
 from diagnostics.services import HISTORY_KEY, SESSION_KEY
 
 NAMESPACE = "embed"
+PREFIX = f"/{NAMESPACE}/"  # where helpdesk/urls.py mounts diagnostics/embed_urls.py
 TOKEN_FIELD = "d"  # noqa: S105 (a form field name, not a secret)
 _SALT = "diagnostics.embed"
 
@@ -74,8 +75,34 @@ def frame_policy() -> dict[str, Any]:
     return {**settings.SECURE_CSP, "frame-ancestors": list(settings.HELPDESK_EMBED_ORIGINS)}
 
 
+class EmbedFramingMiddleware:
+    """Let the configured embedders frame everything under ``/embed/``.
+
+    Pages, and also what is answered before or instead of a view: the 404 for
+    an unknown guide, the 429 of the rate limit, the 503 of an outage. Without
+    this they would carry ``X-Frame-Options: DENY`` and leave a blank iframe.
+    Links on those pages stay embedded too (``request.current_app``). Sits
+    just inside the CSP middleware, so its response pass runs after the
+    X-Frame-Options middleware and before the CSP header is written.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        framed = bool(settings.HELPDESK_EMBED_ORIGINS) and request.path_info.startswith(PREFIX)
+        if framed:
+            request.current_app = NAMESPACE
+        response = self.get_response(request)
+        if framed:
+            response._csp_config = frame_policy()  # what @csp_override sets
+            if response.has_header("X-Frame-Options"):
+                del response["X-Frame-Options"]
+        return response
+
+
 def embedded(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """``view`` for ``/embed/``: identified by token instead of cookie, framable."""
+    """``view`` for ``/embed/``: identified by token instead of cookie."""
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -83,8 +110,7 @@ def embedded(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
             raise Http404("Embedding is not enabled.")
         data = request.POST if request.method == "POST" else request.GET
         request.session = session_from_token(data.get(TOKEN_FIELD, ""))
-        framed = csp_override(frame_policy())(xframe_options_exempt(view))
-        response = framed(request, *args, **kwargs)
+        response = view(request, *args, **kwargs)
         token = request.session.token()
         if token and response.status_code in (301, 302, 303):
             response["Location"] += "?" + urlencode({TOKEN_FIELD: token})

@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "ops.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # /embed/ responses (error pages too) may be framed by HELPDESK_EMBED_ORIGINS.
+    "diagnostics.embed.EmbedFramingMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Counts every POST per client before any other work is done for it.
     "ops.ratelimit.RateLimitMiddleware",
@@ -218,8 +220,8 @@ USE_X_FORWARDED_HOST = env_bool("DJANGO_USE_X_FORWARDED_HOST", default=False)
 X_FRAME_OPTIONS = "DENY"
 
 # Only our own files: no inline scripts or styles, no eval, no third parties.
-# A view that must be embedded elsewhere sets its own frame-ancestors with
-# django.views.decorators.csp.csp_override.
+# Pages under /embed/ get their own frame-ancestors from
+# diagnostics.embed.EmbedFramingMiddleware.
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from urllib.parse import urlencode
 
 from django.db import InterfaceError, OperationalError
 from django.http import (
@@ -24,6 +25,8 @@ from django.template import loader
 from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
+
+from diagnostics import embed
 
 logger = logging.getLogger(__name__)
 
@@ -53,11 +56,23 @@ def retry_url(request: HttpRequest) -> str:
     except Resolver404:
         match = None
     if match is not None and match.app_name == "diagnostics":  # also /embed/ pages
-        if "slug" in match.kwargs:
-            args = [match.kwargs["slug"]]
-            return reverse("diagnostics:guide", args=args, current_app=match.namespace)
-        return reverse("diagnostics:guide_list", current_app=match.namespace)
+        if "slug" not in match.kwargs:
+            return reverse("diagnostics:guide_list", current_app=match.namespace)
+        url = reverse("diagnostics:guide", args=[match.kwargs["slug"]], current_app=match.namespace)
+        if match.namespace == embed.NAMESPACE:  # no cookies there: keep the diagnosis's token
+            token = _posted(request, embed.TOKEN_FIELD)
+            if token:
+                url += "?" + urlencode({embed.TOKEN_FIELD: token})
+        return url
     return reverse("diagnostics:guide_list")
+
+
+def _posted(request: HttpRequest, name: str) -> str:
+    """A field of the POST body, or '' when the body cannot be read as a form."""
+    try:
+        return str(request.POST.get(name, ""))
+    except Exception:  # a garbage or oversized body: nothing to keep
+        return ""
 
 
 def service_unavailable(request: HttpRequest) -> HttpResponse:

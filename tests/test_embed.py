@@ -144,3 +144,56 @@ def test_start_over_in_the_iframe_moves_the_token_on(embedding: Guide) -> None:
     assert second["diagnosis"] != first["diagnosis"]
     assert second["step"] == "question:apple_status"
     assert Diagnosis.objects.get(pk=first["diagnosis"]).status == Diagnosis.Status.ABANDONED
+
+
+def framable_by_the_embedder(response: object) -> bool:
+    return "X-Frame-Options" not in response and (
+        f"frame-ancestors {EMBEDDER}" in response["Content-Security-Policy"]
+    )
+
+
+@pytest.mark.parametrize(
+    "url", ["/embed/guides/no-such-guide/", "/embed/no/such/page/"], ids=["guide", "page"]
+)
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_not_found_inside_the_iframe_shows_in_the_iframe(
+    embedding: Guide, url: str, htmx: bool
+) -> None:
+    """Not a blank frame: the 404 may be framed, and its links stay embedded."""
+    frame = Iframe(htmx=htmx)
+    response = frame.get(url)
+    assert response.status_code == 404
+    assert framable_by_the_embedder(response)
+    assert "not found" in frame.html.lower()
+    links = re.findall(r'href="(/[^"]*)"', frame.html)
+    page_links = [link for link in links if not link.startswith("/static/")]
+    assert page_links
+    assert all(link.startswith("/embed/") for link in page_links)
+
+
+def test_too_many_posts_inside_the_iframe_keep_the_diagnosis(
+    embedding: Guide, settings: object
+) -> None:
+    """The 429 page may be framed, and "Try again" carries the token back to the step."""
+    frame = Iframe()
+    frame.get("/embed/guides/icloud-contacts/")
+    frame.post("/embed/guides/icloud-contacts/start/", {})
+    frame.answer("all_green")
+    settings.HELPDESK_RATE_LIMIT_POSTS = 1
+    settings.HELPDESK_RATE_LIMIT_BACKEND = "database"
+    response = frame.answer("icloud")
+    response = frame.answer("icloud")  # one over the allowance
+    assert response.status_code == 429
+    assert framable_by_the_embedder(response)
+    assert Answer.objects.count() == 2  # the refused post changed nothing
+    (retry,) = re.findall(r'href="([^"]*)">Try again', frame.html)
+    assert retry.startswith("/embed/guides/icloud-contacts/?d=")
+    frame.get(retry.replace("&amp;", "&"))
+    assert frame.hidden()["step"] == "question:icloud_web"  # the answer that got through
+
+
+def test_the_normal_site_404_still_refuses_framing(embedding: Guide) -> None:
+    response = Client().get("/guides/no-such-guide/")
+    assert response.status_code == 404
+    assert response["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]

@@ -1,0 +1,131 @@
+"""The flow inside another site's iframe, in Chromium: a cross-site frame with no cookies.
+
+The embedding page comes from a small server of its own at http://127.0.0.1:<port>,
+while the help desk is the live server at http://localhost:<port>: two
+different sites, so the iframe is cross-site and any cookie of it would be a
+third-party one.
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from playwright.sync_api import BrowserContext, Frame, Page, expect
+
+from diagnostics import engine
+from diagnostics.models import Diagnosis
+
+from .conftest import BrowserErrors
+from .driver import ALL_FINE, FIXED, SLUG, Helpdesk
+from .test_accessibility import axe_violations
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class HostPage(BaseHTTPRequestHandler):
+    """Another site's page: a heading and one iframe showing ``?src=``."""
+
+    def do_GET(self) -> None:
+        src = parse_qs(urlsplit(self.path).query).get("src", [""])[0]
+        body = (
+            "<!doctype html><html lang='en'><title>Shop help</title><h1>Need help?</h1>"
+            f"<iframe src='{html.escape(src)}' title='Help desk'"
+            " style='width: 100%; height: 900px; border: 0'></iframe></html>"
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:  # keep the test output quiet
+        pass
+
+
+def _site() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), HostPage)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def shop(settings: object) -> Iterator[str]:
+    """The origin of a site allowed to embed the help desk."""
+    for origin in _site():
+        settings.HELPDESK_EMBED_ORIGINS = [origin]
+        yield origin
+
+
+@pytest.fixture
+def other_site(shop: str) -> Iterator[str]:
+    """The origin of a site that is not on the list (which names the shop)."""
+    yield from _site()
+
+
+def host_page(context: BrowserContext, origin: str, src: str) -> Page:
+    """The page at ``origin`` framing ``src``, loaded."""
+    page = context.new_page()
+    page.goto(f"{origin}/help?src={src}")
+    return page
+
+
+def the_frame(page: Page) -> Frame:
+    frame = page.locator("iframe").element_handle().content_frame()
+    assert frame is not None
+    return frame
+
+
+def test_a_whole_diagnosis_inside_another_sites_iframe(
+    new_context: Callable[..., BrowserContext],
+    live_server: object,
+    shop: str,
+    guide_steps: engine.Guide,
+) -> None:
+    context = new_context()
+    page = host_page(context, shop, f"{live_server.url}/embed/guides/{SLUG}/")
+    frame = the_frame(page)
+    desk = Helpdesk(frame)  # a Frame answers the same calls as a Page
+    expect(desk.heading).to_have_text("Let's get this sorted")
+    desk.start()
+    assert axe_violations(frame) == []  # the embedded question screen
+    desk.answer_questions(guide_steps, ALL_FINE)
+    desk.answer(FIXED)
+
+    expect(desk.heading).to_have_text("Your contacts are syncing again")
+    assert page.url.startswith(f"{shop}/help")  # the shop's page never left
+    assert context.cookies() == []  # nothing to block: no cookie was ever set
+    assert Diagnosis.objects.get().status == Diagnosis.Status.RESOLVED
+
+
+def test_a_site_not_on_the_list_cannot_frame_it(
+    new_context: Callable[..., BrowserContext],
+    live_server: object,
+    other_site: str,
+    browser_errors: BrowserErrors,
+) -> None:
+    browser_errors.allow("frame-ancestors")  # Chromium says why it left the frame empty
+    context = new_context()
+    page = host_page(context, other_site, f"{live_server.url}/embed/guides/{SLUG}/")
+    frame = the_frame(page)
+    frame.wait_for_load_state()
+    expect(frame.get_by_role("button", name="Start")).to_have_count(0)
+    assert Diagnosis.objects.count() == 0
+
+
+def test_an_unknown_guide_says_so_inside_the_iframe(
+    new_context: Callable[..., BrowserContext], live_server: object, shop: str
+) -> None:
+    context = new_context()
+    page = host_page(context, shop, f"{live_server.url}/embed/guides/no-such-guide/")
+    frame = the_frame(page)
+    expect(frame.get_by_role("heading", name="Page not found")).to_be_visible()
+    link = frame.get_by_role("link", name="Go to the help desk")
+    assert link.get_attribute("href") == "/embed/"
