@@ -23,6 +23,7 @@ from diagnostics import engine, services
 from diagnostics.embed import TokenSession
 from diagnostics.forms import AnswerForm, DiagnosisForm
 from diagnostics.models import Guide
+from ops.errors import retry_url
 
 STALE_NOTICE = "That step was already answered, so here is where you are now."
 
@@ -220,8 +221,9 @@ def csrf_failure(request: HtmxHttpRequest, reason: str = "") -> HttpResponse:
 
     An htmx page whose token went stale is simply reloaded (``HX-Refresh``): the
     fresh page carries a new token and shows the step the person is really on.
+    Without htmx, the page links back to the guide the form belonged to.
     """
-    response = render(request, "403_csrf.html", status=403)
+    response = render(request, "403_csrf.html", {"retry_url": retry_url(request)}, status=403)
     if getattr(request, "htmx", False):
         response["HX-Refresh"] = "true"
     return response

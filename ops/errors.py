@@ -115,5 +115,14 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if _is_database_down(sys.exc_info()[1]):
         return service_unavailable(request)
     # Django's own handler, minus the context: 500.html must render even when
-    # whatever broke would break a context processor too.
-    return HttpResponseServerError(loader.get_template("500.html").render())
+    # whatever broke would break a context processor too; and if even that
+    # fails (a missing static manifest, say), plain words.
+    try:
+        body = loader.get_template("500.html").render()
+    except Exception:
+        logger.exception("could not render 500.html")
+        return HttpResponseServerError(
+            "Something went wrong on our side. Please try again in a minute.\n",
+            content_type="text/plain; charset=utf-8",
+        )
+    return HttpResponseServerError(body)

@@ -138,6 +138,8 @@ def test_a_missing_csrf_token_is_a_403_and_changes_nothing(guide: Guide) -> None
     response = browser.post("/guides/icloud-contacts/start/")
     assert response.status_code == 403
     assert b"This page has expired" in response.content
+    # "Reload and continue" leads back to the guide the form was for.
+    assert b'href="/guides/icloud-contacts/">Reload and continue' in response.content
     assert not Diagnosis.objects.exists()
 
 

@@ -15,9 +15,11 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from random import Random
+from unittest import mock
 
 import pytest
 from django.contrib.sessions.models import Session
@@ -429,3 +431,33 @@ def test_the_outage_page_never_links_off_the_site(rf) -> None:
     assert retry_url(rf.post("/embed/guides/icloud-contacts/answer/")) == (
         "/embed/guides/icloud-contacts/"
     )
+
+
+@pytest.fixture
+def broken_step(flow: Flow) -> Iterator[Flow]:
+    """A started flow whose next step POST hits a bug (not the database)."""
+    flow.start()
+    flow.client.raise_request_exception = False
+    with mock.patch("diagnostics.services.answer_step", side_effect=RuntimeError("a bug")):
+        yield flow
+
+
+def test_a_bug_gets_the_styled_500_page_and_nothing_is_written(broken_step: Flow) -> None:
+    response = broken_step.answer("all_green")
+    assert response.status_code == 500
+    page = response.content.decode()
+    assert "Something went wrong on our side" in page
+    assert re.search(
+        r'<link rel="stylesheet" href="/static/diagnostics/site\.[0-9a-f]+\.css">', page
+    )
+    assert 'href="/"' in page
+    assert "<script" not in page  # nothing that could need the broken parts
+    assert Answer.objects.count() == 0
+
+
+def test_the_500_page_falls_back_to_plain_words(broken_step: Flow) -> None:
+    with mock.patch("ops.errors.loader.get_template", side_effect=ValueError("no manifest")):
+        response = broken_step.answer("all_green")
+    assert response.status_code == 500
+    assert response["Content-Type"].startswith("text/plain")
+    assert b"Something went wrong on our side" in response.content
