@@ -1,5 +1,6 @@
 // Progressive enhancement for the step panel. The flow works without this file.
-// - After htmx swaps in a new step: move focus to its heading and announce it.
+// - After htmx swaps in a new step: move focus to its heading (which screen
+//   readers then read out).
 // - A 4xx response that is a whole page (an expired form) replaces the page
 //   instead of being squeezed into the panel.
 // - If a request fails (no connection, a server error), say so and leave the
@@ -43,7 +44,11 @@
     if (top < 0 || heading.getBoundingClientRect().bottom > window.innerHeight) {
       window.scrollBy(0, top - 12);
     }
-    announce(heading.textContent.trim());
+    // Screen readers read the heading that receives focus. Only if focus could
+    // not get there is the heading announced instead, so it is never read twice.
+    if (document.activeElement !== heading) {
+      announce(heading.textContent.trim());
+    }
   }
 
   function showProblem(message) {

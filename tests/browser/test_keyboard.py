@@ -50,6 +50,9 @@ def press(desk: Helpdesk, key: str, heading: str) -> None:
     expect(desk.heading).to_have_text(heading)
     assert desk.page.evaluate(_FOCUS_IS_HEADING), "focus did not move to the new heading"
     assert desk.page.evaluate(_FOCUSED) == heading
+    # Read out once, on focus: the live region does not repeat it a moment later.
+    desk.page.wait_for_timeout(150)
+    assert desk.page.locator("#announcer").text_content() == ""
 
 
 def assert_focus_is_visible(page: Page) -> None:
