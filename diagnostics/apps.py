@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class DiagnosticsConfig(AppConfig):
@@ -9,3 +10,8 @@ class DiagnosticsConfig(AppConfig):
 
     def ready(self) -> None:
         from diagnostics import checks  # noqa: F401  (registers the guide system check)
+        from diagnostics.models import forget_parsed_guides
+
+        # ``flush`` empties the tables and sends post_migrate: version keys
+        # may then be handed out again, so parsed guides cached by key must go.
+        post_migrate.connect(forget_parsed_guides, sender=self, dispatch_uid="forget_parsed_guides")

@@ -17,23 +17,26 @@ from django.db import models
 
 from diagnostics import engine
 
-# Parsed guides by GuideVersion pk. Versions are immutable and their keys are
-# never reused (AUTOINCREMENT on SQLite, a sequence on PostgreSQL), so an entry
-# never goes stale in production. Tests, whose rolled-back transactions do reuse
-# keys on SQLite, empty it with forget_parsed_guides().
-_PARSED: dict[int, engine.Guide] = {}
+# Parsed guides by GuideVersion pk, with the checksum they were parsed from.
+# Versions are never edited, and a running database never hands out a key
+# twice (AUTOINCREMENT on SQLite, a sequence on PostgreSQL), so an entry stays
+# right for the life of the process. Emptying a database does reuse keys:
+# ``flush`` (and so each test) forgets the cache through ``post_migrate``
+# (diagnostics/apps.py), and web workers are restarted after restoring a backup.
+_PARSED: dict[int, tuple[str, engine.Guide]] = {}
 
 
 def guide_for_version(version_id: int) -> engine.Guide:
     """The parsed guide of a version: one query the first time in a process, then none."""
-    parsed = _PARSED.get(version_id)
-    if parsed is None:
-        data = GuideVersion.objects.values_list("data", flat=True).get(pk=version_id)
-        parsed = _PARSED[version_id] = engine.parse_guide(data)
-    return parsed
+    cached = _PARSED.get(version_id)
+    if cached is None:
+        checksum, data = GuideVersion.objects.values_list("checksum", "data").get(pk=version_id)
+        cached = _PARSED[version_id] = (checksum, engine.parse_guide(data))
+    return cached[1]
 
 
-def forget_parsed_guides() -> None:
+def forget_parsed_guides(**_: object) -> None:
+    """Empty the cache of parsed guides (also a ``post_migrate`` receiver)."""
     _PARSED.clear()
 
 
@@ -85,9 +88,12 @@ class GuideVersion(models.Model):
     @property
     def engine_guide(self) -> engine.Guide:
         """The parsed guide; versions never change, so each is parsed once per process."""
-        parsed = _PARSED.get(self.pk)
-        if parsed is None:
-            parsed = _PARSED[self.pk] = engine.parse_guide(self.data)
+        cached = _PARSED.get(self.pk) if self.pk is not None else None
+        if cached is not None and cached[0] == self.checksum:
+            return cached[1]
+        parsed = engine.parse_guide(self.data)
+        if self.pk is not None:
+            _PARSED[self.pk] = (self.checksum, parsed)
         return parsed
 
 

@@ -8,6 +8,7 @@ a duplicate row or skip a step: the loser is told the step is stale.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -27,6 +28,8 @@ from diagnostics.models import (
     GuideVersion,
     guide_for_version,
 )
+
+logger = logging.getLogger(__name__)
 
 SESSION_KEY = "diagnoses"  # {guide slug: diagnosis id} for this browser
 HISTORY_KEY = "diagnosis_history"  # ids this browser has owned, newest last
@@ -199,15 +202,15 @@ def _journal(answers: dict[str, str], attempts: tuple[engine.Attempt, ...]) -> l
     ]
 
 
-def _commit(*, state: State, moved_to: State) -> None:
+def _commit(*, state: State, moved_to: State) -> dict[str, Any]:
     """Move the diagnosis from ``state`` to ``moved_to`` if nobody else changed it meanwhile.
 
     Raises :class:`StaleStep` otherwise. Call inside the transaction that also
-    writes the row the change mirrors; ``moved_to.diagnosis`` is updated only
-    once the statement succeeded.
+    writes the row the change mirrors, and hand what it returns to
+    :func:`_apply` once that transaction has committed.
     """
     diagnosis = state.diagnosis
-    changes = {
+    changes: dict[str, Any] = {
         "journal": _journal(moved_to.answers, moved_to.attempts),
         "last_step": moved_to.step_key,
         "status": status_for(moved_to.step),
@@ -218,17 +221,51 @@ def _commit(*, state: State, moved_to: State) -> None:
     )
     if not moved:
         raise StaleStep
-    diagnosis.revision += 1
+    return {**changes, "revision": diagnosis.revision + 1}
+
+
+def _apply(diagnosis: Diagnosis, changes: dict[str, Any]) -> None:
+    """Bring the in-memory diagnosis up to what was committed."""
     for name, value in changes.items():
         setattr(diagnosis, name, value)
 
 
-def _moved(state: State, answers: dict[str, str], attempts: tuple[engine.Attempt, ...]) -> State:
+def _moved(*, state: State, answers: dict[str, str], attempts: tuple[engine.Attempt, ...]) -> State:
     """The state after a change to ``answers`` or ``attempts`` (nothing saved yet)."""
     step = engine.next_step(state.guide, answers, attempts)
     return State(
         diagnosis=state.diagnosis, guide=state.guide, answers=answers, attempts=attempts, step=step
     )
+
+
+class _RowsDisagree(Exception):
+    """The Answer and FixAttempt rows do not match the diagnosis's journal."""
+
+
+def rebuild_journal(*, diagnosis: Diagnosis) -> None:
+    """Write ``diagnosis.journal`` afresh from its rows, which are the record.
+
+    They can only disagree if rows were written without the journal: by a
+    worker of an older release still serving during an upgrade. The revision
+    is bumped, so any form shown before counts as stale.
+    """
+    rows = [
+        (answer.position, ["question", answer.question, answer.choice])
+        for answer in Answer.objects.filter(diagnosis=diagnosis)
+    ] + [
+        (attempt.position, ["fix", attempt.fix, attempt.result])
+        for attempt in FixAttempt.objects.filter(diagnosis=diagnosis)
+    ]
+    diagnosis.journal = [entry for _, entry in sorted(rows)]
+    state = load_state(diagnosis=diagnosis)
+    Diagnosis.objects.filter(pk=diagnosis.pk).update(
+        journal=diagnosis.journal,
+        last_step=state.step_key,
+        status=status_for(state.step),
+        revision=F("revision") + 1,
+        updated=timezone.now(),
+    )
+    logger.warning("diagnosis %s: journal rebuilt from its rows", diagnosis.pk)
 
 
 def answer_step(*, state: State, step_key: str, choice: str) -> State:
@@ -255,13 +292,17 @@ def answer_step(*, state: State, step_key: str, choice: str) -> State:
             raise InvalidChoice
         attempts = (*attempts, engine.Attempt(fix=step.id, result=engine.Result(choice)))
         row = FixAttempt(diagnosis=state.diagnosis, position=position, fix=step.id, result=choice)
-    new_state = _moved(state, answers, attempts)
+    new_state = _moved(state=state, answers=answers, attempts=attempts)
     try:
         with transaction.atomic():  # the move and its row land together, or neither
-            _commit(state=state, moved_to=new_state)
+            changes = _commit(state=state, moved_to=new_state)
             row.save(force_insert=True)
-    except IntegrityError:  # a concurrent post already stored this answer
+    except IntegrityError:
+        # The compare-and-swap passed, so no concurrent post got here first:
+        # the rows already hold this answer although the journal does not.
+        rebuild_journal(diagnosis=state.diagnosis)
         raise StaleStep from None
+    _apply(state.diagnosis, changes)
     events.step_done(
         state.diagnosis,
         guide=state.guide.slug,
@@ -284,10 +325,17 @@ def go_back(*, state: State, step_key: str) -> State:
     else:
         answers = dict(list(answers.items())[:-1])
         model = Answer
-    new_state = _moved(state, answers, attempts)
-    with transaction.atomic():
-        _commit(state=state, moved_to=new_state)
-        model.objects.filter(diagnosis=state.diagnosis, position=position).delete()
+    new_state = _moved(state=state, answers=answers, attempts=attempts)
+    try:
+        with transaction.atomic():
+            changes = _commit(state=state, moved_to=new_state)
+            deleted, _ = model.objects.filter(diagnosis=state.diagnosis, position=position).delete()
+            if deleted != 1:
+                raise _RowsDisagree
+    except _RowsDisagree:
+        rebuild_journal(diagnosis=state.diagnosis)
+        raise StaleStep from None
+    _apply(state.diagnosis, changes)
     following = new_state.step_key
     events.emit("back", state.diagnosis, guide=state.guide.slug, step=step_key, next=following)
     return new_state

@@ -34,7 +34,7 @@ class HtmxHttpRequest(HttpRequest):
 
 # What pages show of a guide (slug, title, summary): the Guide row on the start
 # screen, or the parsed version a diagnosis runs on, which needs no query.
-GuideInfo = Guide | engine.Guide
+type GuideInfo = Guide | engine.Guide
 
 
 def _guide(slug: str) -> Guide:

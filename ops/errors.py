@@ -14,6 +14,7 @@ import logging
 import sys
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import (
     HttpRequest,
@@ -61,7 +62,7 @@ def retry_url(request: HttpRequest) -> str:
         url = reverse("diagnostics:guide", args=[match.kwargs["slug"]], current_app=match.namespace)
         if match.namespace == embed.NAMESPACE:  # no cookies there: keep the diagnosis's token
             token = _posted(request, embed.TOKEN_FIELD)
-            if token:
+            if embed.session_from_token(token):  # only a genuine, unexpired token
                 url += "?" + urlencode({embed.TOKEN_FIELD: token})
         return url
     return reverse("diagnostics:guide_list")
@@ -117,8 +118,9 @@ def server_error(request: HttpRequest) -> HttpResponse:
     # Django's own handler, minus the context: 500.html must render even when
     # whatever broke would break a context processor too; and if even that
     # fails (a missing static manifest, say), plain words.
+    embedded = bool(settings.HELPDESK_EMBED_ORIGINS) and request.path_info.startswith(embed.PREFIX)
     try:
-        body = loader.get_template("500.html").render()
+        body = loader.get_template("500.html").render({"home": embed.PREFIX if embedded else "/"})
     except Exception:
         logger.exception("could not render 500.html")
         return HttpResponseServerError(

@@ -7,6 +7,7 @@ import time
 from unittest import mock
 
 import pytest
+from django.http import HttpResponse
 from django.test import Client
 
 from diagnostics.models import Answer, Diagnosis, Guide
@@ -146,7 +147,7 @@ def test_start_over_in_the_iframe_moves_the_token_on(embedding: Guide) -> None:
     assert Diagnosis.objects.get(pk=first["diagnosis"]).status == Diagnosis.Status.ABANDONED
 
 
-def framable_by_the_embedder(response: object) -> bool:
+def framable_by_the_embedder(response: HttpResponse) -> bool:
     return "X-Frame-Options" not in response and (
         f"frame-ancestors {EMBEDDER}" in response["Content-Security-Policy"]
     )
@@ -190,6 +191,10 @@ def test_too_many_posts_inside_the_iframe_keep_the_diagnosis(
     assert retry.startswith("/embed/guides/icloud-contacts/?d=")
     frame.get(retry.replace("&amp;", "&"))
     assert frame.hidden()["step"] == "question:icloud_web"  # the answer that got through
+    # A made-up token is not echoed back into the link.
+    forged = frame.post("/embed/guides/icloud-contacts/answer/", {"d": "forged", "choice": "x"})
+    assert forged.status_code == 429
+    assert 'href="/embed/guides/icloud-contacts/">Try again' in frame.html
 
 
 def test_the_normal_site_404_still_refuses_framing(embedding: Guide) -> None:

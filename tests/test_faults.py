@@ -435,14 +435,15 @@ def test_the_outage_page_never_links_off_the_site(rf) -> None:
 
 @pytest.fixture
 def broken_step(flow: Flow) -> Iterator[Flow]:
-    """A started flow whose next step POST hits a bug (not the database)."""
+    """A started flow whose next step POST hits a bug while storing the answer."""
     flow.start()
     flow.client.raise_request_exception = False
-    with mock.patch("diagnostics.services.answer_step", side_effect=RuntimeError("a bug")):
+    with mock.patch.object(Answer, "save", side_effect=RuntimeError("a bug")):
         yield flow
 
 
 def test_a_bug_gets_the_styled_500_page_and_nothing_is_written(broken_step: Flow) -> None:
+    before = Diagnosis.objects.get()
     response = broken_step.answer("all_green")
     assert response.status_code == 500
     page = response.content.decode()
@@ -450,8 +451,10 @@ def test_a_bug_gets_the_styled_500_page_and_nothing_is_written(broken_step: Flow
     assert re.search(
         r'<link rel="stylesheet" href="/static/diagnostics/site\.[0-9a-f]+\.css">', page
     )
-    assert 'href="/"' in page
+    assert 'href="/">Back to the help desk' in page
     assert "<script" not in page  # nothing that could need the broken parts
+    after = Diagnosis.objects.get()  # the move was rolled back with the row
+    assert (after.revision, after.journal) == (before.revision, before.journal)
     assert Answer.objects.count() == 0
 
 
@@ -461,3 +464,14 @@ def test_the_500_page_falls_back_to_plain_words(broken_step: Flow) -> None:
     assert response.status_code == 500
     assert response["Content-Type"].startswith("text/plain")
     assert b"Something went wrong on our side" in response.content
+
+
+def test_a_500_inside_an_iframe_stays_in_the_iframe(guide: Guide, settings: object) -> None:
+    settings.HELPDESK_EMBED_ORIGINS = ["https://shop.example.com"]
+    client = Client(raise_request_exception=False)
+    with mock.patch("diagnostics.services.start_diagnosis", side_effect=RuntimeError("a bug")):
+        response = client.post("/embed/guides/icloud-contacts/start/")
+    assert response.status_code == 500
+    assert 'href="/embed/">Back to the help desk' in response.content.decode()
+    assert "X-Frame-Options" not in response
+    assert "frame-ancestors https://shop.example.com" in response["Content-Security-Policy"]

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from unittest import mock
+
 import pytest
+from django.db import DatabaseError
+from django.db.models import F
 from django.test import Client
 
+from diagnostics import services
 from diagnostics.models import Answer, Diagnosis, FixAttempt, Guide
 from tests.conftest import Flow
 
@@ -276,21 +281,68 @@ def test_a_form_from_an_earlier_diagnosis_shows_the_current_one(flow: Flow) -> N
     assert Answer.objects.count() == 0
 
 
-def test_an_answer_stored_concurrently_makes_the_later_post_stale(flow: Flow) -> None:
-    """The move and its row are one transaction: a clash stores nothing and moves nothing."""
-    from diagnostics import services
+def test_rows_written_without_the_journal_are_repaired_not_stuck(flow: Flow) -> None:
+    """During an upgrade a worker of the older release stores rows but no journal.
 
+    The next post clashes with that row: it stores nothing, the journal is
+    rebuilt from the rows, and the person is shown where they really are.
+    """
     flow.start()
     diagnosis = Diagnosis.objects.get()
-    state = services.load_state(diagnosis=diagnosis)
-    # Another request stored this answer after our state was loaded.
-    Answer.objects.create(diagnosis=diagnosis, position=1, question="apple_status", choice="outage")
-    with pytest.raises(services.StaleStep):
-        services.answer_step(state=state, step_key="question:apple_status", choice="all_green")
+    Answer.objects.create(
+        diagnosis=diagnosis, position=1, question="apple_status", choice="all_green"
+    )
+    Diagnosis.objects.filter(pk=diagnosis.pk).update(revision=F("revision") + 1)  # no journal
+
+    response = flow.answer("outage")  # the page still showed the first question
+
+    assert response.status_code in (200, 303)
+    assert "already answered" in flow.html  # the stale-step notice
+    assert flow.step == "question:account"  # the step after the stored answer
     diagnosis.refresh_from_db()
-    assert diagnosis.revision == state.diagnosis.revision
-    assert diagnosis.last_step == "question:apple_status"
-    assert list(Answer.objects.values_list("choice", flat=True)) == ["outage"]
+    assert diagnosis.journal == [["question", "apple_status", "all_green"]]
+    assert diagnosis.last_step == "question:account"
+    flow.answer("icloud")  # and the flow carries on from there
+    diagnosis.refresh_from_db()
+    assert diagnosis.journal == _rows(diagnosis)
+    assert list(Answer.objects.values_list("choice", flat=True)) == ["all_green", "icloud"]
+
+
+def test_going_back_over_a_missing_row_repairs_the_journal(flow: Flow) -> None:
+    flow.start()
+    flow.answer("all_green")
+    flow.answer("icloud")
+    diagnosis = Diagnosis.objects.get()
+    Answer.objects.filter(position=2).delete()  # the journal now names a row that is gone
+
+    flow.back()
+
+    diagnosis.refresh_from_db()
+    assert diagnosis.journal == [["question", "apple_status", "all_green"]]
+    assert diagnosis.journal == _rows(diagnosis)
+    assert flow.step == "question:account"
+    assert Answer.objects.count() == 1
+
+
+def test_a_failed_write_leaves_the_diagnosis_as_it_was(flow: Flow) -> None:
+    """The move and its row are one transaction: if the row cannot be stored, nothing moves."""
+    flow.start()
+    before = Diagnosis.objects.get()
+    state = services.load_state(diagnosis=before)
+    with (
+        mock.patch.object(Answer, "save", side_effect=DatabaseError("disk full")),
+        pytest.raises(DatabaseError),
+    ):
+        services.answer_step(state=state, step_key="question:apple_status", choice="all_green")
+    after = Diagnosis.objects.get()
+    assert (after.revision, after.journal, after.last_step) == (
+        before.revision,
+        before.journal,
+        before.last_step,
+    )
+    assert state.diagnosis.revision == before.revision  # nor in memory
+    assert state.diagnosis.journal == []
+    assert not Answer.objects.exists()
 
 
 def test_start_over_posted_twice_starts_over_once(flow: Flow) -> None:

@@ -45,8 +45,10 @@
       window.scrollBy(0, top - 12);
     }
     // Screen readers read the heading that receives focus. Only if focus could
-    // not get there is the heading announced instead, so it is never read twice.
-    if (document.activeElement !== heading) {
+    // not get there (or the document itself is not focused, e.g. an iframe the
+    // person has not touched) is the heading announced instead, so it is never
+    // read twice.
+    if (document.activeElement !== heading || !document.hasFocus()) {
       announce(heading.textContent.trim());
     }
   }

@@ -116,8 +116,9 @@ def test_a_site_not_on_the_list_cannot_frame_it(
     page = host_page(context, other_site, f"{live_server.url}/embed/guides/{SLUG}/")
     frame = the_frame(page)
     frame.wait_for_load_state()
+    # Chromium replaced the frame with its own error page: the help desk never showed.
     expect(frame.get_by_role("button", name="Start")).to_have_count(0)
-    assert Diagnosis.objects.count() == 0
+    assert frame.url.startswith("chrome-error://"), frame.url
 
 
 def test_an_unknown_guide_says_so_inside_the_iframe(
