@@ -7,6 +7,7 @@
 //   step on screen, usable, so the person can simply try again.
 // - Coming back to the page from the browser's history shows the current step.
 // - The escalation summary gets a "Print or save" button.
+// - The second click of a double click or double tap is ignored on answers.
 (function () {
   "use strict";
   var FULL_PAGE = /^\s*(<!doctype|<html)/i;
@@ -140,6 +141,19 @@
       window.print();
     }
   });
+
+  // A double tap or double click must not answer the next step unseen. Its
+  // first click can bring in the next step before the second arrives, which
+  // then lands on whatever button is under the finger now. The browser numbers
+  // the clicks of a double click (event.detail 2, 3...): only a first click
+  // answers. Keyboard presses have detail 0 and are never held back.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("#panel button[type=submit]");
+    if (button && event.detail > 1) {
+      event.preventDefault();
+      event.stopPropagation();
+    }
+  }, true);
 
   revealPrintButtons();
 })();

@@ -117,3 +117,50 @@ def test_without_javascript_a_double_submit_still_records_one_answer(
 
     expect(desk.heading).to_have_text(guide_steps.questions[1].prompt)
     assert Answer.objects.count() == 1
+
+
+_UNDER_FINGER_VS_OTHERS = """([x, y]) => {
+  const look = b => { const s = getComputedStyle(b); return [s.backgroundColor, s.borderColor]; };
+  const under = document.elementFromPoint(x, y).closest('button');
+  const other = [...document.querySelectorAll('#panel .button--choice')].find(b => b !== under);
+  return {under: look(under), other: look(other)};
+}"""
+
+
+def test_a_quick_double_tap_answers_only_the_step_that_was_seen(
+    phone_page: Page, guide_steps: engine.Guide
+) -> None:
+    """On a fast connection the first tap's answer is back before the second tap.
+
+    The second tap of the double tap then lands on the next question, under the
+    same finger; it must not answer a question the person never saw.
+    """
+    page = phone_page
+    desk = Helpdesk(page).open().start()
+    first, second = guide_steps.questions[:2]
+    # An answer low on the screen, where the next question has answers too.
+    choice = first.choice("cannot_check")
+    assert choice is not None
+    box = desk.button(choice.label).bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+    desk.act(lambda: page.touchscreen.tap(x, y))  # first tap: the next question arrives
+    expect(desk.heading).to_have_text(second.prompt)
+    under_finger = page.evaluate(
+        "([x, y]) => document.elementFromPoint(x, y).closest('button')?.textContent", [x, y]
+    )
+    assert under_finger, "the test needs an answer under the finger on the next question"
+    # Nor does that answer look chosen: hover looks are for real pointers only.
+    page.mouse.move(x, y)  # the touch point stays there, as a phone keeps it
+    looks = page.evaluate(_UNDER_FINGER_VS_OTHERS, [x, y])
+    assert looks["under"] == looks["other"]
+    page.mouse.down(click_count=2)  # the second tap of the same double tap
+    page.mouse.up(click_count=2)
+    page.wait_for_timeout(400)
+
+    expect(desk.heading).to_have_text(second.prompt)
+    assert Answer.objects.count() == 1
+    # A deliberate tap afterwards (a new click, not part of the double tap) answers.
+    desk.act(lambda: page.mouse.click(x, y))
+    assert Answer.objects.count() == 2
