@@ -32,6 +32,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from diagnostics.services import HISTORY_KEY, SESSION_KEY
@@ -112,8 +113,16 @@ def embedded(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         request.session = session_from_token(data.get(TOKEN_FIELD, ""))
         response = view(request, *args, **kwargs)
         token = request.session.token()
-        if token and response.status_code in (301, 302, 303):
-            response["Location"] += "?" + urlencode({TOKEN_FIELD: token})
+        if not token:
+            return response
+        query = "?" + urlencode({TOKEN_FIELD: token})
+        if response.status_code in (301, 302, 303):
+            response["Location"] += query
+        elif request.headers.get("HX-Request") == "true" and "slug" in kwargs:
+            # htmx swapped a step in place: put the token in the frame's own
+            # address too, so reloading the iframe comes back to this step.
+            page = reverse("diagnostics:guide", args=[kwargs["slug"]], current_app=NAMESPACE)
+            response["HX-Replace-Url"] = page + query
         return response
 
     return csrf_exempt(wrapper)

@@ -202,3 +202,31 @@ def test_the_normal_site_404_still_refuses_framing(embedding: Guide) -> None:
     assert response.status_code == 404
     assert response["X-Frame-Options"] == "DENY"
     assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+
+
+def test_htmx_steps_put_the_token_in_the_frames_address(embedding: Guide) -> None:
+    """Reloading the iframe after htmx swaps comes back to the same step."""
+    frame = Iframe(htmx=True)
+    frame.get("/embed/guides/icloud-contacts/")
+    started = frame.post("/embed/guides/icloud-contacts/start/", {})
+    answered = frame.answer("all_green")
+    for response in (started, answered):
+        assert response["HX-Replace-Url"].startswith("/embed/guides/icloud-contacts/?d=")
+    where = frame.hidden()["step"]
+    reloaded = Iframe()  # a plain page load of that address, still without cookies
+    reloaded.get(answered["HX-Replace-Url"])
+    assert reloaded.hidden()["step"] == where == "question:account"
+
+
+def test_links_inside_the_iframe_keep_the_token(embedding: Guide) -> None:
+    frame = Iframe()
+    frame.get("/embed/guides/icloud-contacts/")
+    frame.post("/embed/guides/icloud-contacts/start/", {})
+    token = frame.hidden()["d"]
+    (home,) = re.findall(r'class="brand" href="([^"]*)"', frame.html)
+    assert home.startswith("/embed/?d=")
+    frame.get(home.replace("&amp;", "&"))
+    (card,) = re.findall(r'class="guide-card" href="([^"]*)"', frame.html)
+    frame.get(card.replace("&amp;", "&"))
+    assert frame.hidden()["d"] == token
+    assert frame.hidden()["step"] == "question:apple_status"  # back where they were

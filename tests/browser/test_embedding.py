@@ -96,6 +96,14 @@ def test_a_whole_diagnosis_inside_another_sites_iframe(
     expect(desk.heading).to_have_text("Let's get this sorted")
     desk.start()
     assert axe_violations(frame) == []  # the embedded question screen
+    first = guide_steps.questions[0]
+    choice = first.choice(ALL_FINE[first.id])
+    assert choice is not None
+    desk.answer(choice.label)
+    # Reloading the iframe (not the shop's page) comes back to the same step.
+    with frame.expect_navigation():
+        frame.evaluate("location.reload()")
+    expect(desk.heading).to_have_text(guide_steps.questions[1].prompt)
     desk.answer_questions(guide_steps, ALL_FINE)
     desk.answer(FIXED)
 
