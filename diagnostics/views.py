@@ -25,7 +25,8 @@ from diagnostics.forms import AnswerForm, DiagnosisForm
 from diagnostics.models import Guide
 from ops.errors import retry_url
 
-STALE_NOTICE = "That step was already answered, so here is where you are now."
+# A stale post: a double submit, an old tab, or a Start over in another tab.
+STALE_NOTICE = "That page was out of date, so nothing was changed. Here is where you are now."
 
 
 class HtmxHttpRequest(HttpRequest):

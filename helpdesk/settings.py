@@ -281,6 +281,9 @@ HELPDESK_SITE_NAME = env_str("HELPDESK_SITE_NAME", "Help desk")
 # e.g. "https://www.example.com". Empty: embedding is off and /embed/ is a 404.
 HELPDESK_EMBED_ORIGINS = env_list("HELPDESK_EMBED_ORIGINS")
 
+# Web addresses in guide text ("icloud.com") become links; assume https for them.
+URLIZE_ASSUME_HTTPS = True
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

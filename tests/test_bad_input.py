@@ -95,7 +95,7 @@ def test_a_tampered_step_id_is_treated_as_stale(midway: Flow) -> None:
         headers=HTMX,
     )
     assert response.status_code == 200
-    assert b"already answered" in response.content
+    assert b"out of date" in response.content
     assert b'value="question:account"' in response.content
     assert snapshot() == before
 

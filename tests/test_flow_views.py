@@ -246,7 +246,7 @@ def test_the_same_answer_posted_twice_is_recorded_once(flow: Flow) -> None:
     assert Answer.objects.count() == 1
     flow.get()
     assert flow.step == "question:account"
-    assert "already answered" in flow.html  # the stale post is explained
+    assert "out of date" in flow.html  # the stale post is explained
 
 
 def test_an_old_tab_cannot_skip_a_step(client: Client, guide: Guide) -> None:
@@ -258,7 +258,7 @@ def test_an_old_tab_cannot_skip_a_step(client: Client, guide: Guide) -> None:
         "/guides/icloud-contacts/answer/", old_tab, headers={"HX-Request": "true"}
     )
     assert response.status_code == 200
-    assert b"already answered" in response.content
+    assert b"out of date" in response.content
     assert b'value="question:icloud_web"' in response.content
     assert list(Answer.objects.values_list("choice", flat=True)) == ["all_green", "icloud"]
 
@@ -297,7 +297,7 @@ def test_rows_written_without_the_journal_are_repaired_not_stuck(flow: Flow) -> 
     response = flow.answer("outage")  # the page still showed the first question
 
     assert response.status_code in (200, 303)
-    assert "already answered" in flow.html  # the stale-step notice
+    assert "out of date" in flow.html  # the stale-step notice
     assert flow.step == "question:account"  # the step after the stored answer
     diagnosis.refresh_from_db()
     assert diagnosis.journal == [["question", "apple_status", "all_green"]]
@@ -356,3 +356,12 @@ def test_start_over_posted_twice_starts_over_once(flow: Flow) -> None:
         "abandoned",
         "in_progress",
     ]
+
+
+def test_web_addresses_in_the_guide_are_links(flow: Flow, unsure: dict[str, str]) -> None:
+    """On a phone, "apple.com/support/systemstatus" is tapped, not typed."""
+    flow.start()
+    assert 'href="https://apple.com/support/systemstatus"' in flow.html
+    flow.answer("all_green")
+    flow.answer("icloud")
+    assert 'href="https://icloud.com"' in flow.html

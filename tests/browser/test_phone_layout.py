@@ -1,4 +1,7 @@
-"""On a 375×812 phone: nothing scrolls sideways, and every tap target is at least 44 px."""
+"""On a 375×812 phone: nothing scrolls sideways, and every tap target is at least 44 px.
+
+Links inside a sentence are the one exception, as in WCAG.
+"""
 
 from __future__ import annotations
 
@@ -26,9 +29,13 @@ INTERACTIVE = ", ".join(
         '[tabindex]:not([tabindex="-1"])',
     ]
 )
+# A link inside a sentence ("open icloud.com in your browser") is sized by the
+# line of text around it, and WCAG's target-size rules (2.5.5, 2.5.8) exempt it.
 _TAP_TARGETS = """(selector) => [...document.querySelectorAll(selector)].filter(e => {
     const r = e.getBoundingClientRect();
-    return r.width > 0 && r.height > 0 && r.bottom + scrollY > 0
+    const inSentence = e.matches('a') && getComputedStyle(e).display === 'inline'
+      && e.parentElement.textContent.trim() !== e.textContent.trim();
+    return r.width > 0 && r.height > 0 && r.bottom + scrollY > 0 && !inSentence
       && getComputedStyle(e).visibility !== 'hidden';
   }).map(e => {
     const r = e.getBoundingClientRect();
