@@ -1,10 +1,12 @@
-"""A system check that validates every guide file, so a broken guide stops start-up."""
+"""System checks: every guide file is valid (a broken guide stops start-up), and,
+for deploys, people who need a human are told how to reach one."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.checks import CheckMessage, Error, register
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Warning, register
 
 from diagnostics.guide_files import guide_problems
 
@@ -14,4 +16,19 @@ def check_guides(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     return [
         Error(problem, hint="Fix the guide file, then run the command again.", id="guides.E001")
         for problem in guide_problems()
+    ]
+
+
+@register(deploy=True)
+def check_support_contact(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Escalation hands people to human support; they need to know how to reach it."""
+    if settings.HELPDESK_SUPPORT_CONTACT.strip():
+        return []
+    return [
+        Warning(
+            "HELPDESK_SUPPORT_CONTACT is not set, so when nothing works the escalation "
+            "screen gives people a support code but no way to reach support.",
+            hint="Set HELPDESK_SUPPORT_CONTACT to an email address, phone number or web page.",
+            id="diagnostics.W001",
+        )
     ]

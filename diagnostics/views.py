@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django_htmx.middleware import HtmxDetails
 
 from diagnostics import engine, services
@@ -88,14 +88,14 @@ def _flow_error(
     )
 
 
-@require_GET
+@require_safe  # GET and HEAD (uptime monitors ask with HEAD)
 def guide_list(request: HtmxHttpRequest) -> HttpResponse:
     guides = Guide.objects.filter(current_version__isnull=False)
     return render(request, "diagnostics/guide_list.html", {"guides": guides})
 
 
 @never_cache  # Back/Forward must show where the diagnosis stands now, not a cached copy
-@require_GET
+@require_safe  # GET and HEAD (uptime monitors ask with HEAD)
 def guide_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Start screen, or wherever this browser's diagnosis for the guide stands."""
     diagnosis = services.session_diagnosis(session=request.session, slug=slug)

@@ -129,6 +129,8 @@ def test_nothing_works_ends_in_escalation_with_the_story(
     assert diagnosis.status == Diagnosis.Status.ESCALATED
     assert diagnosis.support_code in flow.html
     assert "Summary for support" in flow.html
+    # A printed copy says when, as well as what.
+    assert f"<dt>Date</dt><dd>{diagnosis.updated:%-d %B %Y}</dd>" in flow.html
     tried = FixAttempt.objects.filter(diagnosis=diagnosis)
     assert tried.count() >= 8
     for attempt in tried:
@@ -365,3 +367,11 @@ def test_web_addresses_in_the_guide_are_links(flow: Flow, unsure: dict[str, str]
     flow.answer("all_green")
     flow.answer("icloud")
     assert 'href="https://icloud.com"' in flow.html
+
+
+@pytest.mark.parametrize("url", ["/", "/guides/icloud-contacts/"])
+def test_pages_answer_head_requests(client: Client, guide: Guide, url: str) -> None:
+    """Uptime monitors and link checkers ask with HEAD."""
+    response = client.head(url)
+    assert response.status_code == 200
+    assert response.content == b""

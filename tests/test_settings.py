@@ -22,6 +22,7 @@ PRODUCTION = {
     "DJANGO_ALLOWED_HOSTS": "help.example.com",
     "DJANGO_CSRF_TRUSTED_ORIGINS": "https://help.example.com",
     "DJANGO_SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto",
+    "HELPDESK_SUPPORT_CONTACT": "help@example.com",
 }
 
 PRINT_SETTINGS = """
@@ -220,3 +221,14 @@ def test_proxy_email_and_origins_from_the_environment() -> None:
         "use_ssl": False,
         "timeout": 10,
     }
+
+
+def test_a_missing_support_contact_is_flagged_for_deploy(tmp_path: Path) -> None:
+    """Escalated people would get a code and nobody to give it to."""
+    env = clean_env(
+        **{**PRODUCTION, "HELPDESK_SUPPORT_CONTACT": ""},
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    )
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
+    assert result.returncode != 0
+    assert "diagnostics.W001" in result.stderr + result.stdout
