@@ -8,12 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import BrowserContext, Page
+from playwright.sync_api import BrowserContext, Page, expect
 
 from diagnostics import engine
+from diagnostics.models import Guide
 
-from .driver import PHONE
-from .screens import tour
+from .driver import ALL_FINE, NOT_FIXED, PHONE, Helpdesk
+from .screens import log_in_to_admin, tour
+from .test_accessibility import axe_violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -77,3 +79,20 @@ def test_every_screen_fits_a_phone_with_big_tap_targets(
 
     assert len(seen) == 12
     assert problems == {}
+
+
+def test_the_guide_report_fits_a_phone(
+    new_context: Callable[..., BrowserContext], icloud_guide: Guide, guide_steps: engine.Guide
+) -> None:
+    """Support staff check the report on their phones too: wide tables scroll in place."""
+    person = Helpdesk(new_context().new_page()).open().start()
+    person.answer_questions(guide_steps, ALL_FINE)
+    person.answer(NOT_FIXED)  # so the fixes table has a row
+    phone = {"viewport": PHONE, "is_mobile": True, "has_touch": True}
+    page = new_context(**phone).new_page()
+    log_in_to_admin(page)
+    page.goto(f"/admin/diagnostics/guide/{icloud_guide.pk}/report/")
+    expect(page.get_by_role("heading", name="Which fixes work")).to_be_visible()
+    assert page.evaluate("innerWidth") == PHONE["width"]  # not zoomed out to fit
+    assert sideways_overflow(page) <= 0
+    assert axe_violations(page) == []
