@@ -54,6 +54,11 @@ class NotYourDiagnosis(FlowError):
     title = "This diagnosis belongs to another browser"
 
 
+class WrongMethod(FlowError):
+    status = 405
+    title = "This address only takes answers from the form"
+
+
 class NotFound(FlowError):
     status = 404
     title = "Page not found"

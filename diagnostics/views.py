@@ -7,6 +7,7 @@ gets the whole page, or a 303 redirect after a POST (post/redirect/get).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -16,7 +17,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_safe
 from django_htmx.middleware import HtmxDetails
 
 from diagnostics import engine, services
@@ -88,6 +89,24 @@ def _flow_error(
     )
 
 
+def _post_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Like ``require_POST``, but whoever opens the address gets a page, not a bare 405.
+
+    These addresses only take the step forms; opening one (a pasted link, say)
+    shows where to go instead, with status 405 and ``Allow: POST``.
+    """
+
+    @functools.wraps(view)
+    def wrapper(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+        if request.method == "POST":
+            return view(request, slug)
+        response = _flow_error(request, _guide(slug), services.WrongMethod())
+        response["Allow"] = "POST"
+        return response
+
+    return wrapper
+
+
 @require_safe  # GET and HEAD (uptime monitors ask with HEAD)
 def guide_list(request: HtmxHttpRequest) -> HttpResponse:
     guides = Guide.objects.filter(current_version__isnull=False)
@@ -105,7 +124,7 @@ def guide_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     return _step(request, state.guide, state)
 
 
-@require_POST
+@_post_only
 def start(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Begin a diagnosis; if this browser already has one, resume it instead."""
     guide = _guide(slug)
@@ -115,7 +134,7 @@ def start(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     return _after_post(request, guide, services.load_state(diagnosis=diagnosis))
 
 
-@require_POST
+@_post_only
 def answer(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Record the answer to the current step (a question's choice or a fix's result)."""
     form = AnswerForm(request.POST)
@@ -129,7 +148,7 @@ def answer(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@require_POST
+@_post_only
 def back(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Undo the last answer."""
     form = DiagnosisForm(request.POST)
@@ -174,7 +193,7 @@ def _change(
     return _after_post(request, state.guide, state)
 
 
-@require_POST
+@_post_only
 def restart(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Start over: leave this browser's current diagnosis and open a fresh one."""
     guide = _guide(slug)

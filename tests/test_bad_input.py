@@ -171,10 +171,23 @@ def test_with_a_valid_csrf_token_the_flow_works(guide: Guide) -> None:
 
 
 @pytest.mark.parametrize("action", ["start", "answer", "back", "restart"])
-def test_get_on_a_post_endpoint_is_a_405(client: Client, guide: Guide, action: str) -> None:
-    response = client.get(f"/guides/icloud-contacts/{action}/")
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_get_on_a_post_endpoint_is_a_405_page(
+    client: Client, guide: Guide, action: str, htmx: bool
+) -> None:
+    """Opening a form's address (a pasted link, say) explains and points back."""
+    response = client.get(f"/guides/icloud-contacts/{action}/", headers=HTMX if htmx else {})
     assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    page = response.content.decode()
+    assert "only takes answers from the form" in page
+    assert 'href="/guides/icloud-contacts/"' in page
+    assert ("<html" in page) is not htmx  # htmx gets the panel alone
     assert not Diagnosis.objects.exists()
+
+
+def test_get_on_a_post_endpoint_of_an_unknown_guide_is_a_404(client: Client, guide: Guide) -> None:
+    assert client.get("/guides/no-such-guide/answer/").status_code == 404
 
 
 def test_back_with_nothing_to_undo_changes_nothing(flow: Flow) -> None:
