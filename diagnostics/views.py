@@ -11,6 +11,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -241,9 +242,28 @@ def csrf_failure(request: HtmxHttpRequest, reason: str = "") -> HttpResponse:
 
     An htmx page whose token went stale is simply reloaded (``HX-Refresh``): the
     fresh page carries a new token and shows the step the person is really on.
-    Without htmx, the page links back to the guide the form belonged to.
+    Without htmx, the page links back to the guide the form belonged to. If the
+    browser lost its cookies mid-diagnosis (cleared, or blocked), a reload would
+    quietly show the start screen, so htmx gets the "session has ended" panel.
     """
+    htmx = getattr(request, "htmx", False)
+    if htmx and _lost_its_cookies(request):
+        # Reloading would quietly show the start screen; say what happened instead.
+        slug = request.resolver_match.kwargs.get("slug", "") if request.resolver_match else ""
+        guide = Guide.objects.filter(slug=slug, current_version__isnull=False).first()
+        context = {"guide": guide, "title": "Your session has ended"}
+        context["error"] = services.SessionExpired()
+        return _page(request, "diagnostics/error.html", context, status=403)
     response = render(request, "403_csrf.html", {"retry_url": retry_url(request)}, status=403)
-    if getattr(request, "htmx", False):
+    if htmx:
         response["HX-Refresh"] = "true"
     return response
+
+
+def _lost_its_cookies(request: HttpRequest) -> bool:
+    """A step form posted for a diagnosis, from a browser that no longer sends a session."""
+    try:
+        names_a_diagnosis = bool(request.POST.get("diagnosis"))
+    except Exception:  # an unreadable body: not a step form
+        return False
+    return names_a_diagnosis and settings.SESSION_COOKIE_NAME not in request.COOKIES

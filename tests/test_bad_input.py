@@ -152,6 +152,29 @@ def test_a_stale_csrf_token_under_htmx_reloads_the_page(guide: Guide) -> None:
     assert not Diagnosis.objects.exists()
 
 
+def test_cookies_cleared_mid_flow_under_htmx_says_so(guide: Guide) -> None:
+    """Reloading would quietly show the start screen; the panel says why instead."""
+    browser = Client(enforce_csrf_checks=True)
+    flow = Flow(browser, htmx=True)
+    html = flow.get()
+    token = html.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    flow.post("start", {"csrfmiddlewaretoken": token})
+    form = {
+        **flow.form(choice="all_green"),
+        "csrfmiddlewaretoken": flow.field("csrfmiddlewaretoken"),
+    }
+    browser.cookies.clear()  # the person cleared their cookies
+
+    response = browser.post("/guides/icloud-contacts/answer/", form, headers=HTMX)
+
+    assert response.status_code == 403
+    assert "HX-Refresh" not in response
+    page = response.content.decode()
+    assert "couldn&#x27;t find your progress" in page or "couldn't find your progress" in page
+    assert 'href="/guides/icloud-contacts/">Start again' in page
+    assert not Answer.objects.exists()
+
+
 def test_an_invalid_csrf_token_is_a_403(guide: Guide) -> None:
     browser = Client(enforce_csrf_checks=True)
     Flow(browser).get()
