@@ -14,3 +14,7 @@ class DiagnosisForm(forms.Form):
 
 class AnswerForm(DiagnosisForm):
     choice = forms.CharField(max_length=80)
+
+
+class RestartForm(DiagnosisForm):
+    confirm = forms.BooleanField(required=False)  # "Yes, start over" was pressed

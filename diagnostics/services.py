@@ -95,6 +95,11 @@ class State:
     def can_go_back(self) -> bool:
         return bool(self.answers or self.attempts)
 
+    @property
+    def has_unfinished_answers(self) -> bool:
+        """Starting over now would set answers aside before any outcome."""
+        return self.can_go_back and not isinstance(self.step, engine.Outcome)
+
     def tried(self) -> list[tuple[engine.Fix, str]]:
         """The fixes tried so far, with their results, in order."""
         fixes = []

@@ -23,7 +23,7 @@ from django_htmx.middleware import HtmxDetails
 
 from diagnostics import engine, services
 from diagnostics.embed import TokenSession
-from diagnostics.forms import AnswerForm, DiagnosisForm
+from diagnostics.forms import AnswerForm, DiagnosisForm, RestartForm
 from diagnostics.models import Guide
 from ops.errors import retry_url
 
@@ -196,9 +196,13 @@ def _change(
 
 @_post_only
 def restart(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    """Start over: leave this browser's current diagnosis and open a fresh one."""
+    """Start over: leave this browser's current diagnosis and open a fresh one.
+
+    Half-way through, the person is asked first ("Yes, start over" posts
+    ``confirm``); at the first question or after an outcome nothing is lost.
+    """
     guide = _guide(slug)
-    form = DiagnosisForm(request.POST)
+    form = RestartForm(request.POST)
     if not form.is_valid():
         return _flow_error(request, guide, services.FlowError())
     try:
@@ -215,6 +219,10 @@ def restart(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         pass  # the session ended: starting over is still what was asked
     current = services.session_diagnosis(session=request.session, slug=slug)
     state = services.load_state(diagnosis=current) if current else None
+    if state is not None and state.has_unfinished_answers and not form.cleaned_data["confirm"]:
+        # Answers would be set aside: ask first. Nothing is changed yet.
+        context = {"guide": state.guide, "state": state, "confirm_restart": True}
+        return _page(request, "diagnostics/step.html", context)
     diagnosis = services.start_over(session=request.session, state=state, guide=guide)
     return _after_post(request, guide, services.load_state(diagnosis=diagnosis))
 

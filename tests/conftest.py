@@ -129,8 +129,9 @@ class Flow:
     def back(self) -> Any:
         return self.post("back", self.form())
 
-    def restart(self) -> Any:
-        return self.post("restart", self.form())
+    def restart(self, *, confirm: bool = True) -> Any:
+        """Start over; half-way through, that takes "Yes, start over" (``confirm``)."""
+        return self.post("restart", {**self.form(), **({"confirm": "on"} if confirm else {})})
 
     def answer_questions(self, answers: dict[str, str]) -> None:
         """Answer every question on the path from ``answers``; stop at the first fix."""

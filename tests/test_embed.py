@@ -141,6 +141,9 @@ def test_start_over_in_the_iframe_moves_the_token_on(embedding: Guide) -> None:
     first = frame.hidden()
     frame.answer("all_green")
     frame.post("/embed/guides/icloud-contacts/restart/", frame.hidden())
+    assert "Start over from the first question?" in frame.html  # asked first
+    assert Diagnosis.objects.count() == 1
+    frame.post("/embed/guides/icloud-contacts/restart/", {**frame.hidden(), "confirm": "on"})
     second = frame.hidden()
     assert second["diagnosis"] != first["diagnosis"]
     assert second["step"] == "question:apple_status"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from unittest import mock
 
 import pytest
@@ -221,11 +222,52 @@ def test_start_over_abandons_and_begins_again(client: Client, guide: Guide, htmx
     assert Answer.objects.filter(diagnosis_id=old).count() == 1  # the old story is kept
 
 
+@pytest.mark.parametrize("htmx", [False, True])
+def test_start_over_half_way_asks_first_and_changes_nothing(
+    client: Client, guide: Guide, htmx: bool
+) -> None:
+    flow = Flow(client, htmx=htmx).start()
+    flow.answer("all_green")
+    flow.answer("icloud")
+
+    response = flow.restart(confirm=False)
+
+    assert response.status_code == 200
+    assert "Start over from the first question?" in flow.html
+    assert ("<html" in flow.html) is not htmx  # htmx gets the panel alone
+    assert Diagnosis.objects.get().status == Diagnosis.Status.IN_PROGRESS
+    assert Answer.objects.count() == 2
+    # "No, keep my answers" goes back to the same step.
+    (keep,) = re.findall(r'href="([^"]*)"[^>]*>No, keep my answers', flow.html)
+    assert keep == "/guides/icloud-contacts/"
+    flow.get()
+    assert flow.step == "question:icloud_web"
+    # "Yes, start over" posts the same form with confirm.
+    assert (
+        'name="confirm" value="on"'
+        in client.post(
+            "/guides/icloud-contacts/restart/", flow.form(), headers=flow.headers
+        ).content.decode()
+    )
+    flow.restart()
+    assert flow.step == "question:apple_status"
+    assert Diagnosis.objects.filter(status=Diagnosis.Status.ABANDONED).count() == 1
+
+
+def test_start_over_at_the_first_question_needs_no_confirmation(flow: Flow) -> None:
+    flow.start()
+    first = Diagnosis.objects.get()
+    flow.restart(confirm=False)  # nothing answered, nothing to lose
+    assert flow.step == "question:apple_status"
+    assert Diagnosis.objects.exclude(pk=first.pk).count() == 1
+
+
 def test_start_over_after_finishing_keeps_the_outcome(flow: Flow) -> None:
     flow.start()
     flow.answer("outage")
     old = flow.diagnosis
-    flow.restart()
+    flow.restart(confirm=False)  # after an outcome nothing is lost: no question asked
+    assert flow.step == "question:apple_status"
     assert Diagnosis.objects.get(pk=old).status == Diagnosis.Status.RESOLVED
 
 
@@ -350,7 +392,7 @@ def test_a_failed_write_leaves_the_diagnosis_as_it_was(flow: Flow) -> None:
 def test_start_over_posted_twice_starts_over_once(flow: Flow) -> None:
     flow.start()
     flow.answer("all_green")
-    form = flow.form()
+    form = {**flow.form(), "confirm": "on"}  # "Yes, start over", double-clicked
     first = flow.client.post("/guides/icloud-contacts/restart/", form)
     second = flow.client.post("/guides/icloud-contacts/restart/", form)
     assert first.status_code == second.status_code == 303

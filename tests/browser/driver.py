@@ -23,6 +23,9 @@ DESKTOP = {"width": 1280, "height": 800}
 FIXED = "Yes, it's fixed"
 NOT_FIXED = "No, still not working"
 CANNOT = "I can't do this step"
+# The confirmation asked before starting over half-way through.
+CONFIRM_START_OVER = "Yes, start over"
+KEEP_ANSWERS = "No, keep my answers"
 
 # Answers used across the browser tests.
 # Fine on every count: only the fixes for everyone are offered.
@@ -110,7 +113,10 @@ class Helpdesk:
         self.click("Back")
 
     def start_over(self) -> None:
+        """Start over, saying yes when asked (half-way through a diagnosis)."""
         self.click("Start over")
+        if self.button(CONFIRM_START_OVER).count():
+            self.click(CONFIRM_START_OVER)
 
     def reload(self) -> None:
         self.act(self.page.reload)

@@ -17,7 +17,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from diagnostics import engine
 from diagnostics.models import Diagnosis
 
-from .driver import ALL_FINE, FIXED, GUIDE_URL, NOT_FIXED, Helpdesk
+from .driver import ALL_FINE, FIXED, GUIDE_URL, KEEP_ANSWERS, NOT_FIXED, Helpdesk
 
 # iCloud is full, so the first fix has a "Good to know" note.
 STORAGE_FULL = {**ALL_FINE, "storage": "nearly_full"}
@@ -102,6 +102,12 @@ def tour(
     desk.answer_questions(guide, STORAGE_FULL)
     expect(page.locator(".caution")).to_be_visible()
     yield Screen("fix", page)
+
+    desk.click("Start over")  # half-way through: asked first
+    expect(desk.heading).to_have_text("Start over from the first question?")
+    yield Screen("confirm-start-over", page)
+    desk.act(lambda: page.get_by_role("link", name=KEEP_ANSWERS).click())
+    expect(page.locator(".caution")).to_be_visible()  # back on the same fix
 
     desk.answer(FIXED)
     expect(page.locator(".outcome--resolved")).to_be_visible()

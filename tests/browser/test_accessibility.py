@@ -27,6 +27,7 @@ EXPECTED_SCREENS = {
     "start",
     "question",
     "fix",
+    "confirm-start-over",
     "resolved",
     "not-applicable",
     "escalation",

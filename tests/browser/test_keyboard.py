@@ -103,7 +103,9 @@ def test_every_control_is_reachable_and_focus_follows_each_step(
     tab_to(page, "Back")
     press(desk, "Enter", offered[0])
     tab_to(page, "Start over")
-    press(desk, "Space", first.prompt)
+    press(desk, "Space", "Start over from the first question?")  # asked first
+    tab_to(page, "Yes, start over")
+    press(desk, "Enter", first.prompt)
 
 
 def test_skip_link_appears_on_focus_and_moves_to_the_content(page: Page) -> None:
