@@ -134,7 +134,11 @@ def step_key(step: Step) -> str:
 
 @dataclass(frozen=True)
 class Progress:
-    done: int
+    """Where a person stands: on question ``number`` of ``total``, or on fix
+    ``number`` of at most ``total`` (the fixes that apply, tried ones included)."""
+
+    kind: str  # "question", "fix" or "outcome"
+    number: int
     total: int
 
 
@@ -391,26 +395,30 @@ def path_answers(guide: Guide, answers: Mapping[str, str]) -> dict[str, str]:
 
 
 def progress(guide: Guide, answers: Mapping[str, str], attempts: Sequence[Attempt]) -> Progress:
-    """How far along the person is: steps done, and an estimate of the total.
+    """Which question or fix the person is on, and of how many.
 
-    The estimate counts the questions still possibly ahead and the applicable
-    fixes not yet tried, so it shrinks as answers rule things out.
+    Questions: those answered on the path, this one, and the later ones whose
+    ``ask_if`` could still hold. Fixes: every fix the answers make applicable.
+    Both are upper bounds: an answer can end the questions early, and a fix
+    that works ends the fixes.
     """
     current = next_step(guide, answers, attempts)
-    done = len(path_answers(guide, answers)) + len(attempts)
-    if isinstance(current, Outcome):
-        return Progress(done=done, total=done)
-    tried = {a.fix for a in attempts}
-    questions_left = 0
+    on_path = path_answers(guide, answers)
     if isinstance(current, Question):
-        questions_left = len(guide.questions) - guide.questions.index(current)
-    possible_fixes = sum(
-        1
-        for fix in guide.fixes
-        if fix.id not in tried
-        and all(q not in answers or answers[q] in allowed for q, allowed in fix.when.items())
-    )
-    return Progress(done=done, total=done + max(questions_left + possible_fixes, 1))
+        later = guide.questions[guide.questions.index(current) + 1 :]
+        ahead = sum(1 for q in later if _may_match(q.ask_if, on_path))
+        return Progress(kind="question", number=len(on_path) + 1, total=len(on_path) + 1 + ahead)
+    if isinstance(current, Fix):
+        number = len(attempts) + 1
+        return Progress(
+            kind="fix", number=number, total=max(len(applicable_fixes(guide, on_path)), number)
+        )
+    return Progress(kind="outcome", number=0, total=0)
+
+
+def _may_match(conditions: Mapping[str, frozenset[str]], answers: Mapping[str, str]) -> bool:
+    """Whether ``conditions`` can still hold: those on questions already answered must."""
+    return all(q not in answers or answers[q] in allowed for q, allowed in conditions.items())
 
 
 # --- whole-guide validation -------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Iterator
 
 import pytest
@@ -163,17 +164,93 @@ def test_answers_off_the_path_are_ignored(icloud: engine.Guide, unsure: dict[str
     }
 
 
-def test_progress_counts_done_steps_and_ends_complete(
+def test_progress_counts_questions_then_the_fixes_that_apply(
     icloud: engine.Guide, unsure: dict[str, str]
 ) -> None:
     start = engine.progress(icloud, {}, ())
-    assert start.done == 0
-    assert start.total > len(icloud.questions)
-    middle = engine.progress(icloud, unsure, ())
-    assert middle.done == len(unsure)
-    assert middle.total > middle.done
+    assert (start.kind, start.number, start.total) == ("question", 1, len(icloud.questions))
+    second = engine.progress(icloud, {"apple_status": "all_green"}, ())
+    assert (second.kind, second.number, second.total) == ("question", 2, len(icloud.questions))
+
+    applicable = engine.applicable_fixes(icloud, unsure)
+    first_fix = engine.progress(icloud, unsure, ())
+    assert (first_fix.kind, first_fix.number, first_fix.total) == ("fix", 1, len(applicable))
+    tried = (engine.Attempt(fix=applicable[0].id, result=engine.Result.NOT_FIXED),)
+    second_fix = engine.progress(icloud, unsure, tried)
+    assert (second_fix.kind, second_fix.number, second_fix.total) == ("fix", 2, len(applicable))
+    # Fewer fixes apply when fewer things can be wrong.
+    all_fine = {**unsure, "contacts_sync": "on", "storage": "plenty"}
+    assert engine.progress(icloud, all_fine, ()).total < first_fix.total
+
     end = engine.progress(icloud, {"apple_status": "outage"}, ())
-    assert end.done == end.total == 1
+    assert end.kind == "outcome"
+
+
+ASK_IF_GUIDE = """
+[guide]
+slug = "printer"
+title = "Printer offline"
+summary = "A guide with a question that is only sometimes asked."
+resolved = "fixed"
+exhausted = "escalate"
+
+[[question]]
+id = "wifi"
+prompt = "Does it print over Wi-Fi?"
+[[question.choice]]
+id = "yes"
+label = "Yes"
+[[question.choice]]
+id = "no"
+label = "No"
+
+[[question]]
+id = "router"
+prompt = "Is the router on?"
+ask_if = { wifi = ["yes"] }
+[[question.choice]]
+id = "yes"
+label = "Yes"
+[[question.choice]]
+id = "no"
+label = "No"
+
+[[question]]
+id = "paper"
+prompt = "Is there paper?"
+[[question.choice]]
+id = "yes"
+label = "Yes"
+[[question.choice]]
+id = "no"
+label = "No"
+
+[[fix]]
+id = "restart"
+title = "Restart the printer"
+why = "It clears most problems."
+steps = ["Turn it off and on."]
+cost = 1
+
+[[outcome]]
+id = "fixed"
+kind = "resolved"
+title = "Printing again"
+body = "Glad that worked."
+
+[[outcome]]
+id = "escalate"
+kind = "escalate"
+title = "Let's get you some help"
+body = "Support will take it from here."
+"""
+
+
+def test_progress_leaves_out_questions_that_will_not_be_asked() -> None:
+    guide = engine.load_guide(tomllib.loads(ASK_IF_GUIDE))
+    assert engine.progress(guide, {}, ()).total == 3
+    assert engine.progress(guide, {"wifi": "no"}, ()).total == 2  # the router is never asked
+    assert engine.progress(guide, {"wifi": "yes"}, ()).total == 3
 
 
 def test_every_settings_path_names_current_ios(icloud: engine.Guide) -> None:
