@@ -9,6 +9,7 @@ import pytest
 
 from diagnostics import engine
 from diagnostics.engine import Attempt, Fix, Outcome, Question, Result, next_step
+from tests.guides import SMALL_GUIDE
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -186,71 +187,22 @@ def test_progress_counts_questions_then_the_fixes_that_apply(
     assert end.kind == "outcome"
 
 
-ASK_IF_GUIDE = """
-[guide]
-slug = "printer"
-title = "Printer offline"
-summary = "A guide with a question that is only sometimes asked."
-resolved = "fixed"
-exhausted = "escalate"
-
-[[question]]
-id = "wifi"
-prompt = "Does it print over Wi-Fi?"
-[[question.choice]]
-id = "yes"
-label = "Yes"
-[[question.choice]]
-id = "no"
-label = "No"
-
-[[question]]
-id = "router"
-prompt = "Is the router on?"
-ask_if = { wifi = ["yes"] }
-[[question.choice]]
-id = "yes"
-label = "Yes"
-[[question.choice]]
-id = "no"
-label = "No"
-
-[[question]]
-id = "paper"
-prompt = "Is there paper?"
-[[question.choice]]
-id = "yes"
-label = "Yes"
-[[question.choice]]
-id = "no"
-label = "No"
-
-[[fix]]
-id = "restart"
-title = "Restart the printer"
-why = "It clears most problems."
-steps = ["Turn it off and on."]
-cost = 1
-
-[[outcome]]
-id = "fixed"
-kind = "resolved"
-title = "Printing again"
-body = "Glad that worked."
-
-[[outcome]]
-id = "escalate"
-kind = "escalate"
-title = "Let's get you some help"
-body = "Support will take it from here."
-"""
+def yes_no(question_id: str, **extra: object) -> dict[str, object]:
+    """A question for the test guides: yes or no."""
+    choices = [{"id": "yes", "label": "Yes"}, {"id": "no", "label": "No"}]
+    return {"id": question_id, "prompt": f"{question_id}?", "choice": choices, **extra}
 
 
 def test_progress_leaves_out_questions_that_will_not_be_asked() -> None:
-    guide = engine.load_guide(tomllib.loads(ASK_IF_GUIDE))
-    assert engine.progress(guide, {}, ()).total == 3
-    assert engine.progress(guide, {"wifi": "no"}, ()).total == 2  # the router is never asked
-    assert engine.progress(guide, {"wifi": "yes"}, ()).total == 3
+    data = tomllib.loads(SMALL_GUIDE.format(slug="printer"))
+    # After "cable", a router question only for Wi-Fi printers, then one for everyone.
+    data["question"] += [yes_no("wifi_router", ask_if={"cable": ["wifi"]}), yes_no("paper")]
+    guide = engine.load_guide(data)
+    assert engine.progress(guide, {"power": "yes"}, ()).total == 4  # the router may come
+    wifi = engine.progress(guide, {"power": "yes", "cable": "wifi"}, ())
+    assert (wifi.number, wifi.total) == (3, 4)
+    usb = engine.progress(guide, {"power": "yes", "cable": "usb"}, ())
+    assert (usb.number, usb.total) == (3, 3)  # the router is never asked
 
 
 def test_every_settings_path_names_current_ios(icloud: engine.Guide) -> None:

@@ -11,69 +11,7 @@ from django.core.management.base import SystemCheckError
 
 from diagnostics.checks import check_guides
 from diagnostics.guide_files import guide_problems
-
-SMALL_GUIDE = """
-[guide]
-slug = "{slug}"
-title = "Printer offline"
-summary = "A small guide used by the tests."
-resolved = "fixed"
-exhausted = "escalate"
-
-[[question]]
-id = "power"
-prompt = "Is the printer switched on?"
-[[question.choice]]
-id = "yes"
-label = "Yes"
-[[question.choice]]
-id = "no"
-label = "No"
-next = "switch_on"
-
-[[question]]
-id = "cable"
-prompt = "Is it connected with a cable?"
-[[question.choice]]
-id = "usb"
-label = "USB"
-[[question.choice]]
-id = "wifi"
-label = "Wi-Fi"
-
-[[fix]]
-id = "replug"
-title = "Plug the cable back in"
-why = "Loose cables are common."
-steps = ["Unplug the cable.", "Plug it back in."]
-cost = 1
-when = {{ cable = ["usb"] }}
-
-[[fix]]
-id = "router"
-title = "Restart the router"
-why = "Wi-Fi printers lose their connection."
-steps = ["Turn the router off and on."]
-cost = 2
-
-[[outcome]]
-id = "fixed"
-kind = "resolved"
-title = "Printing again"
-body = "Glad that worked."
-
-[[outcome]]
-id = "switch_on"
-kind = "not_applicable"
-title = "Switch it on"
-body = "A printer that is off cannot print."
-
-[[outcome]]
-id = "escalate"
-kind = "escalate"
-title = "Let's get you some help"
-body = "Support will take it from here."
-"""
+from tests.guides import SMALL_GUIDE
 
 
 def write(directory: Path, text: str, slug: str = "printer") -> Path:

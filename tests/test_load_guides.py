@@ -11,7 +11,8 @@ from django.core.management import CommandError, call_command
 
 from diagnostics.models import Diagnosis, Guide, GuideVersion
 from tests.conftest import Flow
-from tests.test_guide_validation import SMALL_GUIDE, write
+from tests.guides import SMALL_GUIDE
+from tests.test_guide_validation import write
 
 pytestmark = pytest.mark.django_db
 
