@@ -13,6 +13,13 @@ and a static file served by WhiteNoise, and prints the step POST's throughput
 as a share of theirs. Afterwards it checks that the database holds exactly one
 answer or fix-result row per step POST the server acknowledged.
 
+Per database it also measures the floor (floor_settings.py): a POST through
+every production middleware that loads the session, reads the diagnosis,
+moves it with the step's compare-and-swap and inserts an answer row, but works
+out no next step and renders nothing. No step POST that records an answer can
+be faster than that on this stack and machine, so it shows how much of the
+step POST's cost is the app's own.
+
 Targets (issue 4): >= 0.15x bare-WSGI throughput; p99 <= 50 ms at 8
 connections; no errors at 32. Everything here shares the machine's cores with
 the load generator, so figures are for comparing, not for capacity planning.
@@ -91,6 +98,32 @@ def _user_diagnoses(base: str, seed: int, window: tuple[float, float], out: Samp
             out.errors.append(repr(error)[:200])
 
 
+def _user_floor(base: str, window: tuple[float, float], out: Sample) -> None:
+    """One browser with a diagnosis posting to the floor view over and over."""
+    start, end = window
+    browser = harness.Browser(base, htmx=True)
+    try:
+        if browser.start().status != 200:
+            raise RuntimeError(f"start answered {browser.html[:200]}")
+    except (OSError, RuntimeError) as error:
+        out.errors.append(repr(error)[:200])
+        return
+    token = browser.fields()["csrfmiddlewaretoken"]
+    while time.time() < end:
+        began = time.perf_counter()
+        try:
+            response = browser.post("/floor/", {"csrfmiddlewaretoken": token})
+        except OSError as error:
+            out.errors.append(repr(error))
+            continue
+        if response.status != 200:
+            out.errors.append(f"POST /floor/ -> {response.status}")
+            continue
+        out.acknowledged += 1
+        if start <= time.time() <= end:
+            out.latencies.append(time.perf_counter() - began)
+
+
 def _process(args: tuple[str, str, str, int, int, tuple[float, float]]) -> dict:
     kind, base, path, users, seed, window = args
     samples = [Sample() for _ in range(users)]
@@ -98,6 +131,8 @@ def _process(args: tuple[str, str, str, int, int, tuple[float, float]]) -> dict:
     for i, sample in enumerate(samples):
         if kind == "get":
             target, targs = _user_get, (base, path, window, sample)
+        elif kind == "floor":
+            target, targs = _user_floor, (base, window, sample)
         else:
             target, targs = _user_diagnoses, (base, seed * 1000 + i, window, sample)
         threads.append(threading.Thread(target=target, args=targs, daemon=True))
@@ -151,7 +186,7 @@ def run_load(
     jobs = [(kind, base, path, n, i + 1, window) for i, n in enumerate(per_process) if n]
     with multiprocessing.get_context("fork").Pool(len(jobs)) as pool:
         parts = pool.map(_process, jobs)
-    label = "step POST (htmx)" if kind == "diagnoses" else f"GET {path}"
+    label = {"diagnoses": "step POST (htmx)", "floor": "floor POST"}.get(kind, f"GET {path}")
     return Result(
         label=label,
         concurrency=concurrency,
@@ -225,6 +260,13 @@ def main() -> int:
                     for c in CONCURRENCY:
                         results.append(run_load("diagnoses", server.base, c, seconds, warmup))
                 rows = harness.step_rows(url)
+            with harness.fresh_database(kind, workdir, name="floor") as url:
+                env = harness.production_env(url, DJANGO_SETTINGS_MODULE="floor_settings", **extra)
+                bench_dir = ["--pythonpath", str(harness.ROOT / "bench")]
+                with harness.Gunicorn(env, workers=WORKERS, extra_args=bench_dir) as server:
+                    floors = {
+                        c: run_load("floor", server.base, c, seconds, warmup) for c in CONCURRENCY
+                    }
             acknowledged = sum(r.acknowledged for r in results)
             locked = log.read_text(errors="replace").count("database is locked")
             print(f"\n{kind}: complete diagnoses, htmx step POSTs")
@@ -240,8 +282,23 @@ def main() -> int:
                 )
                 for error in sorted(set(result.errors))[:5]:
                     print(f"    error: {error}")
+                floor = floors[result.concurrency]
+                print(floor.line())
+                print(
+                    f"    = {floor.rps / wsgi.rps:.3f}x bare WSGI; "
+                    f"the step POST runs at {result.rps / floor.rps:.2f}x the floor"
+                )
+                for error in sorted(set(floor.errors))[:5]:
+                    print(f"    floor error: {error}")
                 if ratio < TARGET_RATIO:
-                    failures.append(f"{kind} c={result.concurrency}: {ratio:.3f}x below target")
+                    below = (
+                        " (the floor itself is below it)"
+                        if floor.rps / wsgi.rps < TARGET_RATIO
+                        else ""
+                    )
+                    failures.append(
+                        f"{kind} c={result.concurrency}: {ratio:.3f}x below target{below}"
+                    )
                 if result.concurrency == 8 and result.percentile(99) > TARGET_P99_MS:
                     failures.append(f"{kind} c=8: p99 {result.percentile(99):.1f} ms > 50 ms")
                 if result.concurrency == 32 and result.errors:
