@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator
 
 import pytest
@@ -22,7 +23,12 @@ def _latest_schema_afterwards() -> Iterator[None]:
     executor.migrate(executor.loader.graph.leaf_nodes())
 
 
-def test_the_journal_is_filled_from_the_rows_of_existing_diagnoses() -> None:
+def test_the_journal_is_filled_from_the_rows_of_existing_diagnoses(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # One row per fetch, so the rows of one diagnosis span several chunks.
+    migration = importlib.import_module("diagnostics.migrations.0002_diagnosis_journal")
+    monkeypatch.setattr(migration, "CHUNK", 1)
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
     apps = executor.loader.project_state(BEFORE).apps
@@ -33,12 +39,15 @@ def test_the_journal_is_filled_from_the_rows_of_existing_diagnoses() -> None:
     diagnosis_model = apps.get_model("diagnostics", "Diagnosis")
     started = diagnosis_model.objects.create(guide_version=version, support_code="AAA-AAA")
     untouched = diagnosis_model.objects.create(guide_version=version, support_code="BBB-BBB")
+    other = diagnosis_model.objects.create(guide_version=version, support_code="CCC-CCC")
     answer = apps.get_model("diagnostics", "Answer")
     attempt = apps.get_model("diagnostics", "FixAttempt")
     # Stored out of order on purpose: the journal follows the positions.
     attempt.objects.create(diagnosis=started, position=3, fix="restart", result="not_fixed")
     answer.objects.create(diagnosis=started, position=2, question="storage", choice="full")
+    answer.objects.create(diagnosis=other, position=1, question="account", choice="google")
     answer.objects.create(diagnosis=started, position=1, question="account", choice="icloud")
+    attempt.objects.create(diagnosis=other, position=2, fix="signin", result="fixed")
 
     executor = MigrationExecutor(connection)
     executor.migrate(AFTER)
@@ -48,5 +57,9 @@ def test_the_journal_is_filled_from_the_rows_of_existing_diagnoses() -> None:
         ["question", "account", "icloud"],
         ["question", "storage", "full"],
         ["fix", "restart", "not_fixed"],
+    ]
+    assert diagnosis_model.objects.get(pk=other.pk).journal == [
+        ["question", "account", "google"],
+        ["fix", "signin", "fixed"],
     ]
     assert diagnosis_model.objects.get(pk=untouched.pk).journal == []

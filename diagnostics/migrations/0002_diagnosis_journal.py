@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
+import heapq
+import itertools
+from collections.abc import Iterator
 from typing import Any
 
 from django.db import migrations, models
 
+CHUNK = 2000  # rows fetched at a time: memory stays flat however many there are
+
+
+def _entries(model: Any, kind: str, fields: tuple[str, str]) -> Iterator[tuple[Any, int, list]]:
+    """(diagnosis id, position, journal entry) for every row, by diagnosis then position."""
+    rows = model.objects.order_by("diagnosis_id", "position").values_list(
+        "diagnosis_id", "position", *fields
+    )
+    for diagnosis_id, position, step, value in rows.iterator(chunk_size=CHUNK):
+        yield diagnosis_id, position, [kind, step, value]
+
 
 def fill_journals(apps: Any, schema_editor: Any) -> None:
+    """Stream both tables in diagnosis order and write each journal once."""
     diagnosis_model = apps.get_model("diagnostics", "Diagnosis")
-    answer_model = apps.get_model("diagnostics", "Answer")
-    attempt_model = apps.get_model("diagnostics", "FixAttempt")
-    journals: dict[Any, list[tuple[int, list[str]]]] = {}
-    for diagnosis_id, position, question, choice in answer_model.objects.values_list(
-        "diagnosis_id", "position", "question", "choice"
-    ):
-        journals.setdefault(diagnosis_id, []).append((position, ["question", question, choice]))
-    for diagnosis_id, position, fix, result in attempt_model.objects.values_list(
-        "diagnosis_id", "position", "fix", "result"
-    ):
-        journals.setdefault(diagnosis_id, []).append((position, ["fix", fix, result]))
-    for diagnosis_id, entries in journals.items():
-        journal = [entry for _, entry in sorted(entries)]
+    answers = _entries(apps.get_model("diagnostics", "Answer"), "question", ("question", "choice"))
+    attempts = _entries(apps.get_model("diagnostics", "FixAttempt"), "fix", ("fix", "result"))
+    merged = heapq.merge(answers, attempts, key=lambda row: (row[0], row[1]))
+    for diagnosis_id, rows in itertools.groupby(merged, key=lambda row: row[0]):
+        journal = [entry for _, _, entry in rows]
         diagnosis_model.objects.filter(pk=diagnosis_id).update(journal=journal)
 
 
