@@ -396,8 +396,9 @@ class Browser:
 
     def start(self) -> Response:
         self.get()
-        token = self.fields()["csrfmiddlewaretoken"]
-        return self.post(f"{GUIDE_PATH}start/", {"csrfmiddlewaretoken": token})
+        form = self.fields()
+        fields = {"csrfmiddlewaretoken": form["csrfmiddlewaretoken"], "ticket": form["ticket"]}
+        return self.post(f"{GUIDE_PATH}start/", fields)
 
     def answer(self, choice: str) -> Response:
         form = self.fields()

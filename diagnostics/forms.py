@@ -5,6 +5,10 @@ from __future__ import annotations
 from django import forms
 
 
+class StartForm(forms.Form):
+    ticket = forms.CharField(required=False, max_length=200)  # see services.start_ticket
+
+
 class DiagnosisForm(forms.Form):
     """Identifies which diagnosis, and which step of it, a post is about."""
 

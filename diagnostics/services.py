@@ -9,11 +9,13 @@ a duplicate row or skip a step: the loser is told the step is stale.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -71,6 +73,10 @@ class SessionExpired(FlowError):
 
 class StaleStep(Exception):  # a signal, not an error shown to the user
     """The post answers a step that is no longer current (double submit, old tab)."""
+
+
+class ConfirmFirst(Exception):  # a signal: ask "Start over?" before doing it
+    """Starting over would set answers aside, and the person has not confirmed it."""
 
 
 @dataclass(frozen=True)
@@ -179,27 +185,68 @@ def check_ownership(*, session: Session, slug: str, posted_id: str) -> Diagnosis
     raise NotYourDiagnosis
 
 
-def start_diagnosis(*, session: Session, guide: Guide) -> Diagnosis:
-    """Open a new diagnosis on the guide's current version and remember it in the session."""
+def start_ticket(*, slug: str) -> str:
+    """A signed, single-diagnosis ticket for the start form of the guide ``slug``.
+
+    It names the id the diagnosis will get, so the same Start posted twice (a
+    double click without JavaScript, a retried request) opens one diagnosis,
+    not two: the second post finds the first's and resumes it.
+    """
+    return signing.Signer(salt=f"{__name__}.start:{slug}").sign(str(uuid.uuid4()))
+
+
+def read_start_ticket(*, ticket: str, slug: str) -> uuid.UUID | None:
+    """The diagnosis id a start ticket names; None when the form had none.
+
+    Raises :class:`FlowError` for a ticket that was not issued for this guide.
+    """
+    if not ticket:
+        return None  # a start page rendered before tickets existed
+    try:
+        return uuid.UUID(signing.Signer(salt=f"{__name__}.start:{slug}").unsign(ticket))
+    except (signing.BadSignature, ValueError):
+        raise FlowError from None
+
+
+def _remember(session: Session, slug: str, diagnosis: Diagnosis) -> None:
+    """Make ``diagnosis`` this browser's current one for the guide ``slug``."""
+    session[SESSION_KEY] = {**session.get(SESSION_KEY, {}), slug: str(diagnosis.pk)}
+    history = [*session.get(HISTORY_KEY, []), str(diagnosis.pk)]
+    session[HISTORY_KEY] = list(dict.fromkeys(history))[-HISTORY_LENGTH:]
+
+
+def start_diagnosis(
+    *, session: Session, guide: Guide, diagnosis_id: uuid.UUID | None = None
+) -> Diagnosis:
+    """Open a new diagnosis on the guide's current version and remember it in the session.
+
+    With ``diagnosis_id`` (from a start ticket) a diagnosis that already has
+    that id is resumed instead: its Start was posted twice.
+    """
     version = guide.current_version
     first = engine.next_step(guide_for_version(version.pk), {}, ())
     for _ in range(5):  # a support-code collision is rare; just draw again
         try:
             with transaction.atomic():
                 diagnosis = Diagnosis.objects.create(
+                    id=diagnosis_id or uuid.uuid4(),
                     guide_version=version,
                     last_step=engine.step_key(first),
                     status=status_for(first),
                 )
             break
         except IntegrityError:
+            started = Diagnosis.objects.filter(pk=diagnosis_id).first() if diagnosis_id else None
+            if (
+                started is not None
+                and guide_for_version(started.guide_version_id).slug == guide.slug
+            ):
+                _remember(session, guide.slug, started)
+                return started
             continue
     else:  # pragma: no cover - needs five collisions in a row
         raise RuntimeError("could not draw a unique support code")
-    diagnosis.guide_version = version
-    session[SESSION_KEY] = {**session.get(SESSION_KEY, {}), guide.slug: str(diagnosis.pk)}
-    history = [*session.get(HISTORY_KEY, []), str(diagnosis.pk)]
-    session[HISTORY_KEY] = history[-HISTORY_LENGTH:]
+    _remember(session, guide.slug, diagnosis)
     events.emit("started", diagnosis, guide=guide.slug, step=engine.step_key(first))
     return diagnosis
 
@@ -351,13 +398,35 @@ def go_back(*, state: State, step_key: str) -> State:
     return new_state
 
 
-def start_over(*, session: Session, state: State | None, guide: Guide) -> Diagnosis:
-    """Leave the current diagnosis (marked abandoned if unfinished) and open a new one."""
-    if state is not None and state.diagnosis.status == Diagnosis.Status.IN_PROGRESS:
-        Diagnosis.objects.filter(pk=state.diagnosis.pk, status=Diagnosis.Status.IN_PROGRESS).update(
-            status=Diagnosis.Status.ABANDONED, updated=timezone.now()
-        )
-    diagnosis = start_diagnosis(session=session, guide=guide)
+def start_over(
+    *, session: Session, state: State | None, guide: Guide, step_key: str, confirmed: bool
+) -> Diagnosis:
+    """Leave the current diagnosis (marked abandoned if unfinished) and open a new one.
+
+    Raises :class:`ConfirmFirst` when answers would be set aside and the
+    person has not confirmed, and :class:`StaleStep` when ``step_key`` is not
+    the current step or the diagnosis changed meanwhile (Start over pressed
+    twice, an old tab). Either way nothing is written.
+    """
+    with transaction.atomic():
+        if state is not None:
+            if step_key != state.step_key:
+                raise StaleStep
+            if state.has_unfinished_answers and not confirmed:
+                raise ConfirmFirst
+            left = state.diagnosis
+            status = (
+                Diagnosis.Status.ABANDONED
+                if left.status == Diagnosis.Status.IN_PROGRESS
+                else left.status
+            )
+            # Compare-and-swap, so a second Start over (or an answer in flight) loses.
+            moved = Diagnosis.objects.filter(pk=left.pk, revision=left.revision).update(
+                status=status, revision=F("revision") + 1, updated=timezone.now()
+            )
+            if not moved:
+                raise StaleStep
+        diagnosis = start_diagnosis(session=session, guide=guide)
     previous = str(state.diagnosis.pk) if state is not None else ""
     events.emit("restarted", diagnosis, guide=guide.slug, previous=previous)
     return diagnosis

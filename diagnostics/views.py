@@ -23,7 +23,7 @@ from django_htmx.middleware import HtmxDetails
 
 from diagnostics import engine, services
 from diagnostics.embed import TokenSession
-from diagnostics.forms import AnswerForm, DiagnosisForm, RestartForm
+from diagnostics.forms import AnswerForm, DiagnosisForm, RestartForm, StartForm
 from diagnostics.models import Guide
 from ops.errors import retry_url
 
@@ -59,9 +59,10 @@ def _page(
 def _step(
     request: HtmxHttpRequest, guide: GuideInfo, state: services.State | None, *, notice: str = ""
 ) -> HttpResponse:
-    return _page(
-        request, "diagnostics/step.html", {"guide": guide, "state": state, "notice": notice}
-    )
+    context = {"guide": guide, "state": state, "notice": notice}
+    if state is None:  # the start screen
+        context["start_ticket"] = services.start_ticket(slug=guide.slug)
+    return _page(request, "diagnostics/step.html", context)
 
 
 def _after_post(
@@ -129,9 +130,18 @@ def guide_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 def start(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Begin a diagnosis; if this browser already has one, resume it instead."""
     guide = _guide(slug)
+    form = StartForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise services.FlowError
+        ticket = services.read_start_ticket(ticket=form.cleaned_data["ticket"], slug=slug)
+    except services.FlowError as error:
+        return _flow_error(request, guide, error)
     diagnosis = services.session_diagnosis(session=request.session, slug=slug)
     if diagnosis is None:
-        diagnosis = services.start_diagnosis(session=request.session, guide=guide)
+        diagnosis = services.start_diagnosis(
+            session=request.session, guide=guide, diagnosis_id=ticket
+        )
     return _after_post(request, guide, services.load_state(diagnosis=diagnosis))
 
 
@@ -206,24 +216,31 @@ def restart(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         return _flow_error(request, guide, services.FlowError())
     try:
-        services.check_ownership(
+        current = services.check_ownership(
             session=request.session, slug=slug, posted_id=str(form.cleaned_data["diagnosis"])
         )
     except services.NotYourDiagnosis as error:
         return _flow_error(request, guide, error)
     except services.StaleStep:
+        return _resume(request, slug)  # an old tab: show the current step
+    except services.SessionExpired:
+        current = None  # the session ended: starting over is still what was asked
+    state = services.load_state(diagnosis=current) if current else None
+    try:
+        diagnosis = services.start_over(
+            session=request.session,
+            state=state,
+            guide=guide,
+            step_key=form.cleaned_data["step"],
+            confirmed=form.cleaned_data["confirm"],
+        )
+    except services.ConfirmFirst:
+        context = {"guide": state.guide, "state": state, "confirm_restart": True}
+        return _page(request, "diagnostics/step.html", context)
+    except services.StaleStep:
         # A double click, or an old tab: the restart it asked for already
         # happened (or progress was made since), so show the current step.
         return _resume(request, slug)
-    except services.SessionExpired:
-        pass  # the session ended: starting over is still what was asked
-    current = services.session_diagnosis(session=request.session, slug=slug)
-    state = services.load_state(diagnosis=current) if current else None
-    if state is not None and state.has_unfinished_answers and not form.cleaned_data["confirm"]:
-        # Answers would be set aside: ask first. Nothing is changed yet.
-        context = {"guide": state.guide, "state": state, "confirm_restart": True}
-        return _page(request, "diagnostics/step.html", context)
-    diagnosis = services.start_over(session=request.session, state=state, guide=guide)
     return _after_post(request, guide, services.load_state(diagnosis=diagnosis))
 
 

@@ -93,7 +93,7 @@ class Flow:
 
     def start(self) -> Flow:
         self.get()
-        self.post("start")
+        self.post("start", {"ticket": self.field("ticket")})
         return self
 
     # What the current page shows.

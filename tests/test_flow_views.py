@@ -12,6 +12,7 @@ from django.test import Client
 
 from diagnostics import services
 from diagnostics.models import Answer, Diagnosis, FixAttempt, Guide
+from diagnostics.views import STALE_NOTICE
 from tests.conftest import Flow
 
 pytestmark = pytest.mark.django_db
@@ -62,6 +63,44 @@ def test_starting_twice_resumes_instead_of_opening_another(flow: Flow) -> None:
     flow.post("start")
     assert Diagnosis.objects.count() == 1
     assert flow.step == "question:account"
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_the_same_start_posted_twice_opens_one_diagnosis(
+    client: Client, guide: Guide, htmx: bool
+) -> None:
+    first = Flow(client, htmx=htmx)
+    first.get()
+    ticket = first.field("ticket")
+    first.post("start", {"ticket": ticket})
+    # The second post of a double click left before the first's cookie arrived.
+    second = Flow(Client(), htmx=htmx)
+    second.post("start", {"ticket": ticket})
+    assert Diagnosis.objects.count() == 1
+    assert second.diagnosis == first.diagnosis
+    assert second.step == "question:apple_status"
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+@pytest.mark.parametrize("ticket", ["tampered:ticket", "another-guide"])
+def test_a_start_ticket_not_issued_for_this_guide_is_refused(
+    client: Client, guide: Guide, htmx: bool, ticket: str
+) -> None:
+    if ticket == "another-guide":
+        ticket = services.start_ticket(slug="another-guide")
+    flow = Flow(client, htmx=htmx)
+    flow.get()
+    response = flow.post("start", {"ticket": ticket})
+    assert response.status_code == 400
+    assert "That didn" in response.content.decode()
+    assert not Diagnosis.objects.exists()
+
+
+def test_a_start_page_from_before_tickets_still_starts(flow: Flow) -> None:
+    flow.get()
+    flow.post("start")  # no ticket field at all
+    assert Diagnosis.objects.count() == 1
+    assert flow.step == "question:apple_status"
 
 
 def test_plain_post_redirects_and_htmx_post_returns_only_the_panel(
@@ -400,6 +439,45 @@ def test_start_over_posted_twice_starts_over_once(flow: Flow) -> None:
         "abandoned",
         "in_progress",
     ]
+
+
+def test_two_start_overs_racing_open_one_new_diagnosis(flow: Flow, guide: Guide) -> None:
+    flow.start()
+    flow.answer("all_green")
+    session = flow.client.session
+    # Both requests read the diagnosis before either wrote.
+    winner, loser = (services.load_state(diagnosis=Diagnosis.objects.get()) for _ in range(2))
+    services.start_over(
+        session=session, state=winner, guide=guide, step_key=winner.step_key, confirmed=True
+    )
+    with pytest.raises(services.StaleStep):
+        services.start_over(
+            session=session, state=loser, guide=guide, step_key=loser.step_key, confirmed=True
+        )
+    assert sorted(Diagnosis.objects.values_list("status", flat=True)) == [
+        "abandoned",
+        "in_progress",
+    ]
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_start_over_from_an_old_tab_changes_nothing(
+    client: Client, guide: Guide, htmx: bool
+) -> None:
+    flow = Flow(client, htmx=htmx).start()
+    flow.answer("all_green")
+    old_tab = {**flow.form(), "confirm": "on"}  # "Yes, start over" at question 2
+    flow.answer("icloud")  # meanwhile, another tab moved on
+
+    response = client.post("/guides/icloud-contacts/restart/", old_tab, headers=flow.headers)
+
+    assert response.status_code == (200 if htmx else 303)
+    diagnosis = Diagnosis.objects.get()
+    assert diagnosis.status == Diagnosis.Status.IN_PROGRESS
+    assert diagnosis.last_step == "question:icloud_web"
+    assert Answer.objects.count() == 2
+    shown = response.content.decode() if htmx else flow.get()  # the redirect's page
+    assert STALE_NOTICE in shown.replace("&#x27;", "'")
 
 
 def test_web_addresses_in_the_guide_are_links(flow: Flow, unsure: dict[str, str]) -> None:
