@@ -16,9 +16,11 @@ import subprocess
 import sys
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
+from django.test import Client
 
 from bench import harness
 
@@ -180,3 +182,28 @@ def test_compose_runs_web_nodes_with_postgres_and_redis_behind_a_balancer() -> N
     nginx = (ROOT / "docker" / "nginx.conf").read_text()
     assert "server web:8000" in nginx
     assert "X-Forwarded-Proto" in nginx
+
+
+@pytest.mark.django_db
+def test_a_form_posted_through_the_compose_balancer_passes_the_origin_check(
+    settings: Any, guide: Any
+) -> None:
+    """The browser at http://localhost:8080 posts; nginx passes the Host it is told to."""
+    nginx = (ROOT / "docker" / "nginx.conf").read_text()
+    (host_variable,) = re.findall(r"proxy_set_header Host (\$\w+);", nginx)
+    # What nginx sends for each variable when the browser asked for localhost:8080.
+    forwarded_host = {"$http_host": "localhost:8080", "$host": "localhost"}[host_variable]
+    web = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["web"]
+    settings.ALLOWED_HOSTS = (
+        web["environment"]["DJANGO_ALLOWED_HOSTS"].split(":-")[1][:-1].split(",")
+    )
+    settings.CSRF_TRUSTED_ORIGINS = []  # compose's default
+    client = Client(enforce_csrf_checks=True, HTTP_HOST=forwarded_host)
+    page = client.get("/guides/icloud-contacts/").content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    response = client.post(
+        "/guides/icloud-contacts/start/",
+        {"csrfmiddlewaretoken": token},
+        headers={"Origin": "http://localhost:8080"},
+    )
+    assert response.status_code == 303, response.content.decode()[:300]
