@@ -161,6 +161,17 @@ def _texts(data: Mapping[str, Any], key: str, where: str, *, required: bool = Tr
     return tuple(v.strip() for v in value)
 
 
+def _tables(
+    data: Mapping[str, Any], key: str, where: str, *, header: str = ""
+) -> list[Mapping[str, Any]]:
+    """The ``[[key]]`` tables of ``data``; a slip like ``[key]`` or ``key = "x"`` is named."""
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        header = header or f"[[{key}]]"
+        raise GuideError(f"'{key}' must be a list of tables, each headed {header}", step=where)
+    return value
+
+
 def _conditions(data: Mapping[str, Any], key: str, where: str) -> dict[str, frozenset[str]]:
     value = data.get(key, {})
     if not isinstance(value, dict):
@@ -196,11 +207,11 @@ def parse_guide(data: Mapping[str, Any]) -> Guide:
         return step_id
 
     questions = []
-    for raw in data.get("question", []):
+    for raw in _tables(data, "question", "guide"):
         qid = claim("question", raw.get("id"))
         where = f"question '{qid}'"
         choices: list[Choice] = []
-        for raw_choice in raw.get("choice", []):
+        for raw_choice in _tables(raw, "choice", where, header="[[question.choice]]"):
             cid = raw_choice.get("id")
             if not isinstance(cid, str) or not cid:
                 raise GuideError("every choice needs an 'id'", step=where)
@@ -226,7 +237,7 @@ def parse_guide(data: Mapping[str, Any]) -> Guide:
         )
 
     fixes = []
-    for raw in data.get("fix", []):
+    for raw in _tables(data, "fix", "guide"):
         fid = claim("fix", raw.get("id"))
         where = f"fix '{fid}'"
         cost = raw.get("cost")
@@ -245,7 +256,7 @@ def parse_guide(data: Mapping[str, Any]) -> Guide:
         )
 
     outcomes = {}
-    for raw in data.get("outcome", []):
+    for raw in _tables(data, "outcome", "guide"):
         oid = claim("outcome", raw.get("id"))
         where = f"outcome '{oid}'"
         kind = raw.get("kind")

@@ -106,6 +106,33 @@ def test_rejects_a_fix_without_steps(tmp_path: Path) -> None:
     assert problems == ["printer.toml: fix 'router': needs at least one item in 'steps'"]
 
 
+PRINTER = SMALL_GUIDE.format(slug="printer")
+FIXES = PRINTER[PRINTER.index("[[fix]]") : PRINTER.index("[[outcome]]")]
+CABLE_CHOICES = PRINTER[PRINTER.index('[[question.choice]]\nid = "usb"') : PRINTER.index("[[fix]]")]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        (  # one fix, headed like a plain table
+            FIXES,
+            '[fix]\nid = "router"\ntitle = "Restart"\nwhy = "Why."\nsteps = ["Do it."]\ncost = 2\n',
+            "printer.toml: guide: 'fix' must be a list of tables, each headed [[fix]]",
+        ),
+        (  # a choice written as a value
+            CABLE_CHOICES,
+            'choice = "usb"\n\n',
+            "printer.toml: question 'cable': 'choice' must be a list of tables,"
+            " each headed [[question.choice]]",
+        ),
+    ],
+)
+def test_rejects_a_table_written_with_the_wrong_brackets(
+    tmp_path: Path, old: str, new: str, problem: str
+) -> None:
+    assert problems_for(tmp_path, old, new) == [problem]
+
+
 def test_rejects_invalid_toml(tmp_path: Path) -> None:
     write(tmp_path, "[guide\nslug = ")
     (problem,) = guide_problems(tmp_path)
