@@ -14,6 +14,7 @@ import uuid
 from typing import ClassVar
 
 from django.db import models
+from django.db.models import Value
 
 from diagnostics import engine
 
@@ -118,6 +119,9 @@ class Diagnosis(models.Model):
     )
     journal = models.JSONField(
         default=list,
+        # Also a database default: while an upgrade rolls out, workers of the
+        # release before this field still insert diagnoses without it.
+        db_default=Value([], output_field=models.JSONField()),
         blank=True,
         help_text='The answers and fix results in order, e.g. [["question", "storage", "full"],'
         ' ["fix", "restart", "not_fixed"]]. Written with every change, together with the'

@@ -9,6 +9,9 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from diagnostics import services
+from diagnostics.models import Diagnosis, Guide
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE = [("diagnostics", "0001_initial")]
@@ -63,3 +66,18 @@ def test_the_journal_is_filled_from_the_rows_of_existing_diagnoses(
         ["fix", "signin", "fixed"],
     ]
     assert diagnosis_model.objects.get(pk=untouched.pk).journal == []
+
+
+def test_a_worker_of_the_release_before_the_journal_can_still_start_diagnoses(
+    guide: Guide,
+) -> None:
+    """During a rolling upgrade, old workers insert diagnoses without the journal column."""
+    old_release = MigrationExecutor(connection).loader.project_state(BEFORE).apps
+    old_diagnosis = old_release.get_model("diagnostics", "Diagnosis")
+    started = old_diagnosis.objects.create(
+        guide_version_id=guide.current_version_id, support_code="OLD-REL"
+    )
+
+    diagnosis = Diagnosis.objects.get(pk=started.pk)
+    assert diagnosis.journal == []
+    assert services.load_state(diagnosis=diagnosis).step_key == "question:apple_status"
