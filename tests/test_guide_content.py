@@ -73,3 +73,41 @@ def test_free_storage_comes_first_when_storage_is_full(icloud: engine.Guide) -> 
         "same_account": "yes",
     }
     assert engine.next_step(icloud, answers).id == "free_storage"
+
+
+def first_fixes(guide: engine.Guide, **changes: str) -> list[str]:
+    """The fixes offered in order, every one failing, after the usual answers plus ``changes``."""
+    answers = {
+        "apple_status": "all_green",
+        "account": "icloud",
+        "icloud_web": "missing",
+        "contacts_sync": "on",
+        "storage": "plenty",
+        "same_account": "yes",
+        **changes,
+    }
+    tried: list[engine.Attempt] = []
+    while isinstance(step := engine.next_step(guide, answers, tried), engine.Fix):
+        tried.append(engine.Attempt(fix=step.id, result=engine.Result.NOT_FIXED))
+    return [attempt.fix for attempt in tried]
+
+
+def test_a_switched_off_icloud_contacts_is_the_first_thing_fixed(icloud: engine.Guide) -> None:
+    # Even when storage is also full and the other devices use another account.
+    fixes = first_fixes(icloud, contacts_sync="off", storage="nearly_full", same_account="no")
+    assert fixes[0] == "turn_on_icloud_contacts"
+
+
+def test_contacts_kept_on_my_iphone_are_moved_first_when_the_switch_is_on(
+    icloud: engine.Guide,
+) -> None:
+    fixes = first_fixes(icloud, account="on_my_iphone")
+    assert fixes[0] == "move_on_my_iphone"
+    assert "default_account" in fixes  # new contacts go to iCloud too
+    assert "toggle_contacts_sync" not in fixes  # the same steps are not offered twice
+
+
+def test_signing_devices_in_again_comes_after_the_gentle_fixes(icloud: engine.Guide) -> None:
+    fixes = first_fixes(icloud, same_account="no")
+    assert fixes.index("same_apple_account") > fixes.index("restart")
+    assert fixes.index("same_apple_account") > fixes.index("date_time")
