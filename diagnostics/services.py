@@ -98,13 +98,19 @@ class State:
         return engine.progress(self.guide, self.answers, self.attempts)
 
     @property
+    def escalated(self) -> bool:
+        return isinstance(self.step, engine.Outcome) and self.step.outcome == "escalate"
+
+    @property
     def can_go_back(self) -> bool:
-        return bool(self.answers or self.attempts)
+        """Something to undo, unless support was called in: a support code once
+        shown stays with the story it was given for."""
+        return bool(self.answers or self.attempts) and not self.escalated
 
     @property
     def has_unfinished_answers(self) -> bool:
         """Starting over now would set answers aside before any outcome."""
-        return self.can_go_back and not isinstance(self.step, engine.Outcome)
+        return bool(self.answers or self.attempts) and not isinstance(self.step, engine.Outcome)
 
     def tried(self) -> list[tuple[engine.Fix, str]]:
         """The fixes tried so far, with their results, in order."""
@@ -403,6 +409,10 @@ def start_over(
 ) -> Diagnosis:
     """Leave the current diagnosis (marked abandoned if unfinished) and open a new one.
 
+    At the first question with nothing answered there is nothing to leave: the
+    diagnosis is kept (unless the guide was republished since), rather than
+    left behind as one more "gave up at the first question" in the reports.
+
     Raises :class:`ConfirmFirst` when answers would be set aside and the
     person has not confirmed, and :class:`StaleStep` when ``step_key`` is not
     the current step or the diagnosis changed meanwhile (Start over pressed
@@ -412,6 +422,9 @@ def start_over(
         if state is not None:
             if step_key != state.step_key:
                 raise StaleStep
+            unchanged = state.diagnosis.guide_version_id == guide.current_version_id
+            if not (state.answers or state.attempts) and unchanged:
+                return state.diagnosis  # already at the start: nothing to set aside
             if state.has_unfinished_answers and not confirmed:
                 raise ConfirmFirst
             left = state.diagnosis

@@ -240,13 +240,37 @@ def test_the_journal_always_matches_the_rows(flow: Flow, unsure: dict[str, str])
     assert [kind for kind, _, _ in diagnosis.journal].count("fix") == FixAttempt.objects.count()
 
 
-def test_back_from_an_outcome_reopens_the_diagnosis(flow: Flow, unsure: dict[str, str]) -> None:
+def test_back_from_fixed_reopens_the_diagnosis(flow: Flow, unsure: dict[str, str]) -> None:
     flow.start()
-    flow.walk(unsure)  # every fix fails: escalated
-    assert Diagnosis.objects.get().status == Diagnosis.Status.ESCALATED
+    flow.answer_questions(unsure)
+    fix = flow.step
+    flow.answer("fixed")  # tapped by mistake
+    assert Diagnosis.objects.get().status == Diagnosis.Status.RESOLVED
     flow.back()
-    assert flow.step == "fix:reset_all_settings"
+    assert flow.step == fix
     assert Diagnosis.objects.get().status == Diagnosis.Status.IN_PROGRESS
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_an_escalation_keeps_its_story_once_the_code_is_shown(
+    client: Client, guide: Guide, unsure: dict[str, str], htmx: bool
+) -> None:
+    flow = Flow(client, htmx=htmx).start()
+    flow.walk(unsure)  # every fix fails: escalated, support code shown
+    before = Diagnosis.objects.get()
+    assert before.status == Diagnosis.Status.ESCALATED
+    assert 'action="/guides/icloud-contacts/back/"' not in flow.html  # no Back button
+
+    response = flow.back()  # posted anyway: an old tab, or a crafted form
+
+    assert response.status_code == (200 if htmx else 303)
+    after = Diagnosis.objects.get()
+    assert (after.status, after.journal, after.revision) == (
+        Diagnosis.Status.ESCALATED,
+        before.journal,
+        before.revision,
+    )
+    assert Answer.objects.count() + FixAttempt.objects.count() == len(before.journal)
 
 
 @pytest.mark.parametrize("htmx", [False, True])
@@ -293,12 +317,14 @@ def test_start_over_half_way_asks_first_and_changes_nothing(
     assert Diagnosis.objects.filter(status=Diagnosis.Status.ABANDONED).count() == 1
 
 
-def test_start_over_at_the_first_question_needs_no_confirmation(flow: Flow) -> None:
+def test_start_over_at_the_first_question_keeps_the_diagnosis(flow: Flow) -> None:
     flow.start()
     first = Diagnosis.objects.get()
-    flow.restart(confirm=False)  # nothing answered, nothing to lose
+    flow.restart(confirm=False)  # nothing answered, nothing to lose, nothing to ask
     assert flow.step == "question:apple_status"
-    assert Diagnosis.objects.exclude(pk=first.pk).count() == 1
+    assert flow.diagnosis == str(first.pk)
+    # Not left behind as one more "gave up at the first question".
+    assert list(Diagnosis.objects.values_list("status", flat=True)) == ["in_progress"]
 
 
 def test_start_over_after_finishing_keeps_the_outcome(flow: Flow) -> None:
@@ -357,11 +383,12 @@ def test_a_double_click_on_a_fix_result_counts_once(flow: Flow, unsure: dict[str
 
 def test_a_form_from_an_earlier_diagnosis_shows_the_current_one(flow: Flow) -> None:
     flow.start()
-    old_form = flow.form(choice="all_green")
+    flow.answer("all_green")
+    old_form = flow.form(choice="icloud")
     flow.restart()
     response = flow.client.post("/guides/icloud-contacts/answer/", old_form)
     assert response.status_code == 303
-    assert Answer.objects.count() == 0
+    assert Answer.objects.count() == 1  # the first diagnosis's answer, nothing added
 
 
 def test_rows_written_without_the_journal_are_repaired_not_stuck(flow: Flow) -> None:
