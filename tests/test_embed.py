@@ -233,3 +233,15 @@ def test_links_inside_the_iframe_keep_the_token(embedding: Guide) -> None:
     frame.get(card.replace("&amp;", "&"))
     assert frame.hidden()["d"] == token
     assert frame.hidden()["step"] == "question:apple_status"  # back where they were
+
+
+def test_htmx_steps_keep_the_header_link_on_the_newest_token(embedding: Guide) -> None:
+    """The header is not part of the swapped panel, so each step swaps its link too."""
+    frame = Iframe(htmx=True)
+    frame.get("/embed/guides/icloud-contacts/")
+    frame.post("/embed/guides/icloud-contacts/start/", {})
+    frame.answer("all_green")
+    (brand,) = re.findall(
+        r'<a id="brand" class="brand" hx-swap-oob="true" href="([^"]*)"', frame.html
+    )
+    assert brand == "/embed/?d=" + frame.hidden()["d"].replace(":", "%3A")

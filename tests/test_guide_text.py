@@ -6,11 +6,14 @@ from django.utils.html import urlize
 
 from diagnostics.templatetags.guide_text import linkify
 
+NEW_TAB = 'rel="nofollow noopener" target="_blank"'
+SAYS_SO = '<span class="visually-hidden"> (opens in a new tab)</span>'
 
-def test_web_addresses_become_https_links() -> None:
+
+def test_web_addresses_become_https_links_that_open_in_a_new_tab() -> None:
     html = linkify("Open apple.com/support/systemstatus, then check icloud.com.")
-    assert '<a href="https://apple.com/support/systemstatus" rel="nofollow">' in html
-    assert '<a href="https://icloud.com" rel="nofollow">icloud.com</a>.' in html
+    assert f'<a href="https://apple.com/support/systemstatus" {NEW_TAB}>' in html
+    assert f'<a href="https://icloud.com" {NEW_TAB}>icloud.com{SAYS_SO}</a>.' in html
 
 
 def test_markup_in_guide_text_is_shown_as_text() -> None:
@@ -21,6 +24,7 @@ def test_markup_in_guide_text_is_shown_as_text() -> None:
     assert "&amp;" in html
 
 
-def test_the_same_as_djangos_urlize_filter() -> None:
+def test_otherwise_the_same_as_djangos_urlize_filter() -> None:
     text = "Sign in at icloud.com (or www.icloud.com) & <check> it."
-    assert linkify(text) == urlize(text, nofollow=True, autoescape=True)
+    plain = linkify(text).replace(f" {NEW_TAB}", ' rel="nofollow"').replace(SAYS_SO, "")
+    assert plain == urlize(text, nofollow=True, autoescape=True)

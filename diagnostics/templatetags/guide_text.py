@@ -1,5 +1,10 @@
 """``linkify``: Django's ``urlize`` for guide text, worked out once per text.
 
+Every address in a guide is another site (Apple's status page, iCloud.com), so
+links open in a new tab, and say so to screen readers: the guide stays where
+the person left it, and inside an embedding site's iframe the other site is
+not squeezed into (or refused by) the frame.
+
 Guide text ("open icloud.com in your browser") never changes within a guide
 version, and ``urlize`` is the slowest part of drawing a step (about a tenth
 of a step POST), so each distinct text is linked once per process.
@@ -22,6 +27,11 @@ def linkify(text: str) -> SafeString:
     return _linked(str(text))
 
 
+NEW_TAB = '<span class="visually-hidden"> (opens in a new tab)</span></a>'
+
+
 @functools.lru_cache(maxsize=4096)
 def _linked(text: str) -> SafeString:
-    return mark_safe(urlize(text, nofollow=True, autoescape=True))  # noqa: S308 (urlize escapes)
+    html = urlize(text, nofollow=True, autoescape=True)  # escapes everything but its links
+    html = html.replace(' rel="nofollow">', ' rel="nofollow noopener" target="_blank">')
+    return mark_safe(html.replace("</a>", NEW_TAB))  # noqa: S308 (urlize escaped the text)
