@@ -7,8 +7,14 @@
 # to skip it, e.g. when a release job runs `python manage.py prepare_database` once.
 set -eu
 
-if [ "${HELPDESK_PREPARE_DATABASE:-true}" != "false" ]; then
-    python manage.py prepare_database
-fi
+prepare="${HELPDESK_PREPARE_DATABASE:-true}"
+case "$(printf '%s' "$prepare" | tr '[:upper:]' '[:lower:]')" in
+    1 | true | yes | on) python manage.py prepare_database ;;
+    0 | false | no | off) ;;
+    *)
+        echo "HELPDESK_PREPARE_DATABASE must be true or false, not '$prepare'." >&2
+        exit 2
+        ;;
+esac
 
 exec "$@"

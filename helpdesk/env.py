@@ -97,3 +97,27 @@ def env_url(name: str, *, schemes: tuple[str, ...]) -> str:
             f"{name} must start with {' or '.join(s + '://' for s in schemes)}, not {value!r}."
         )
     return value
+
+
+def env_origins(name: str) -> list[str]:
+    """Read a comma-separated list of exact web origins (``https://shop.example``).
+
+    Each must be a scheme (http or https) and a host, with an optional port and
+    nothing else: no path, no wildcard, nothing that could add to a header.
+    """
+    origins = []
+    for item in env_list(name):
+        parts = urlsplit(item)
+        try:
+            parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+        except ValueError:
+            parts = parts._replace(netloc="")
+        exact = f"{parts.scheme}://{parts.netloc}" == item
+        if parts.scheme not in ("http", "https") or not parts.hostname or not exact:
+            raise ImproperlyConfigured(
+                f"{name} must list exact origins such as https://shop.example.com, not {item!r}."
+            )
+        if any(char in item for char in "*;'\" \t"):
+            raise ImproperlyConfigured(f"{name} must list exact origins, not {item!r}.")
+        origins.append(item)
+    return origins

@@ -17,6 +17,7 @@ from helpdesk.env import (
     env_database,
     env_int,
     env_list,
+    env_origins,
     env_str,
     env_url,
 )
@@ -279,11 +280,14 @@ HELPDESK_SUPPORT_CONTACT = env_str("HELPDESK_SUPPORT_CONTACT", "")
 HELPDESK_SITE_NAME = env_str("HELPDESK_SITE_NAME", "Help desk")
 # Origins allowed to show the flow in an iframe under /embed/ (README "Embedding"),
 # e.g. "https://www.example.com". Empty: embedding is off and /embed/ is a 404.
-HELPDESK_EMBED_ORIGINS = env_list("HELPDESK_EMBED_ORIGINS")
+HELPDESK_EMBED_ORIGINS = env_origins("HELPDESK_EMBED_ORIGINS")
 
 # Web addresses in guide text ("icloud.com") become links; assume https for them.
 URLIZE_ASSUME_HTTPS = True
 
+LOG_LEVEL = env_choice(
+    "LOG_LEVEL", choices=("debug", "info", "warning", "error", "critical"), default="info"
+).upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -297,7 +301,7 @@ LOGGING = {
             "formatter": "message",
         },
     },
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "helpdesk.events": {"handlers": ["events"], "level": "INFO", "propagate": False},
     },

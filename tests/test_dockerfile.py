@@ -207,3 +207,28 @@ def test_a_form_posted_through_the_compose_balancer_passes_the_origin_check(
         headers={"Origin": "http://localhost:8080"},
     )
     assert response.status_code == 303, response.content.decode()[:300]
+
+
+@pytest.mark.parametrize(("value", "prepares"), [("false", False), ("No", False), ("1", True)])
+def test_the_entrypoint_can_leave_the_database_to_a_release_job(
+    tmp_path: Path, value: str, prepares: bool
+) -> None:
+    env = harness.production_env(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    env["PATH"] = f"{Path(sys.executable).parent}:{env['PATH']}"
+    env["HELPDESK_PREPARE_DATABASE"] = value
+    result = subprocess.run(
+        ["sh", "docker/entrypoint.sh", "true"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert ("loaded as version 1" in result.stdout) is prepares
+
+
+def test_the_entrypoint_refuses_a_flag_it_cannot_read(tmp_path: Path) -> None:
+    env = harness.production_env(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    env["HELPDESK_PREPARE_DATABASE"] = "flase"
+    result = subprocess.run(
+        ["sh", "docker/entrypoint.sh", "true"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 2
+    assert "HELPDESK_PREPARE_DATABASE must be true or false, not 'flase'." in result.stderr
+    assert not (tmp_path / "db.sqlite3").exists()  # nothing was run

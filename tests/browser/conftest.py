@@ -31,6 +31,7 @@ from playwright.sync_api import (
 
 from diagnostics import engine
 from diagnostics.models import Guide
+from tests.local_services import under_ci
 
 from .driver import DESKTOP, PHONE, SLUG
 
@@ -45,10 +46,6 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 
 
-def _under_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
-
-
 @pytest.fixture(scope="session")
 def chromium_executable() -> str:
     """The system Chromium, or a skip (a failure under CI) saying why there is none."""
@@ -59,7 +56,7 @@ def chromium_executable() -> str:
             f"Chromium not found at {wanted!r}: install Debian's package "
             "(apt-get install -y chromium) or set CHROMIUM_PATH to a Chromium binary."
         )
-        if _under_ci():
+        if under_ci():
             pytest.fail(f"CI=true and no browser for the browser tests. {reason}", pytrace=False)
         pytest.skip(reason)
     return found
