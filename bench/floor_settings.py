@@ -3,8 +3,9 @@
 The floor is the least a step POST could cost on this stack. It runs every
 production middleware (security headers, CSP, the rate-limit counter, the
 session, CSRF), loads the session, reads the session's diagnosis, moves it
-with the same compare-and-swap UPDATE and inserts an answer row, in one
-transaction: what recording an answer takes. It runs no engine and renders
+with a compare-and-swap UPDATE of its revision (the step's also writes the
+journal, last step and status) and inserts an answer row, in one transaction:
+what recording an answer takes. It runs no engine and renders
 nothing; it answers with a few bytes of text. Whatever a step POST costs
 beyond this is ours to cut; this much is Django, gunicorn and the database.
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -160,3 +162,11 @@ def test_a_broken_guide_stops_the_server_from_starting(tmp_path: Path, settings:
     settings.HELPDESK_GUIDES_DIR = tmp_path
     with pytest.raises(SystemCheckError, match="duplicate id"):
         call_command("check")
+
+
+def test_the_readme_example_is_a_valid_guide(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
+    section = readme.split("## Adding a guide", 1)[1].split("\n## ", 1)[0]
+    (example,) = re.findall(r"```toml\n(.*?)```", section, flags=re.DOTALL)
+    write(tmp_path, textwrap.dedent(example), slug="printer-offline")
+    assert guide_problems(tmp_path) == []
