@@ -111,6 +111,14 @@ def test_every_control_is_reachable_and_focus_follows_each_step(
 def test_skip_link_appears_on_focus_and_moves_to_the_content(page: Page) -> None:
     Helpdesk(page).open()
     skip = page.get_by_role("link", name="Skip to content")
+    # Until focused it is wholly above the page, text at 200 % included.
+    for size in ("100%", "200%"):
+        page.evaluate(f"document.documentElement.style.fontSize = '{size}'")
+        box = skip.bounding_box()
+        assert box is not None
+        assert box["y"] + box["height"] <= 0, size
+    # No shadow either, which would show as a faint line along the top.
+    assert skip.evaluate("link => getComputedStyle(link).boxShadow") == "none"
     page.keyboard.press("Tab")
     expect(skip).to_be_focused()
     expect(skip).to_be_in_viewport()
