@@ -13,13 +13,15 @@ Counters are shared by every worker and every web node:
   :class:`ops.models.RateLimitCounter`, which works on SQLite and PostgreSQL.
 
 The client is the connecting address, or with ``HELPDESK_PROXY_COUNT`` proxies
-in front, the address the outermost of them saw. Only a keyed hash of it is
-stored. If the cache is unreachable the request is let through (and logged):
-the limit is a guard against abuse, not a reason to turn people away.
+in front, the address the outermost of them saw; for IPv6, its /64 network.
+Only a keyed hash of it is stored. If the cache is unreachable the request is
+let through (and logged): the limit is a guard against abuse, not a reason to
+turn people away.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import random
 import time
@@ -72,8 +74,26 @@ def client_address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
+def _client_key(address: str) -> str:
+    """What one client is: an IPv4 address, or an IPv6 /64.
+
+    One IPv6 home or phone network gets a whole /64 and may use any address in
+    it, so counting single IPv6 addresses would let anyone step round the limit.
+    """
+    try:
+        ip = ipaddress.ip_address(address.strip("[]"))
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:  # ::ffff:198.51.100.1 is an IPv4 client
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
 def bucket_for(address: str, window_index: int) -> str:
-    digest = salted_hmac("ops.ratelimit", address, algorithm="sha256").hexdigest()[:32]
+    key = _client_key(address)
+    digest = salted_hmac("ops.ratelimit", key, algorithm="sha256").hexdigest()[:32]
     return f"post:{window_index}:{digest}"
 
 

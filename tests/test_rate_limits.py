@@ -97,6 +97,17 @@ def test_other_clients_are_not_affected(backend: str, guide: object) -> None:
     assert other.post(start).status_code == 303
 
 
+def test_one_ipv6_network_is_one_client(backend: str, guide: object) -> None:
+    """Stepping through addresses of one /64 buys no new allowance; another /64 has its own."""
+    start = "/guides/icloud-contacts/start/"
+    codes = [
+        Client(REMOTE_ADDR=f"2001:db8:1:2::{i + 1:x}").post(start).status_code
+        for i in range(LIMIT + 1)
+    ]
+    assert codes == [303] * LIMIT + [429]
+    assert Client(REMOTE_ADDR="2001:db8:1:3::1").post(start).status_code == 303
+
+
 def test_the_allowance_comes_back_in_the_next_window(backend: str, guide: object) -> None:
     client, start = Client(), "/guides/icloud-contacts/start/"
     assert [client.post(start).status_code for _ in range(LIMIT + 1)][-1] == 429
