@@ -48,7 +48,14 @@ class TokenSession(dict):
 
     It has no ``modified``/``accessed`` attributes, so the session middleware
     leaves it alone and no session cookie is ever set.
+
+    A token lives on in the iframe's history after Start over. Unlike a
+    session, which moves on, an old token still names the diagnosis that was
+    left, so that one is not resumed (``resumes_abandoned``): the person is
+    told to start again rather than reviving it.
     """
+
+    resumes_abandoned = False
 
     def token(self) -> str:
         """A signed token for the diagnoses this "session" holds, or ''."""

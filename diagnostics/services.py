@@ -169,6 +169,10 @@ def session_diagnosis(*, session: Session, slug: str) -> Diagnosis | None:
         return None
     if guide_for_version(diagnosis.guide_version_id).slug != slug:
         return None
+    if diagnosis.status == Diagnosis.Status.ABANDONED and not getattr(
+        session, "resumes_abandoned", True
+    ):
+        return None  # an old embed token of a diagnosis that was started over
     return diagnosis
 
 

@@ -150,6 +150,25 @@ def test_start_over_in_the_iframe_moves_the_token_on(embedding: Guide) -> None:
     assert Diagnosis.objects.get(pk=first["diagnosis"]).status == Diagnosis.Status.ABANDONED
 
 
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_an_old_iframe_address_cannot_bring_back_a_diagnosis_started_over(
+    embedding: Guide, htmx: bool
+) -> None:
+    frame = Iframe(htmx=htmx)
+    frame.post("/embed/guides/icloud-contacts/start/", {})
+    frame.answer("all_green")
+    old_form = {**frame.hidden(), "choice": "icloud"}  # kept in the iframe's history
+    frame.post("/embed/guides/icloud-contacts/restart/", {**frame.hidden(), "confirm": "on"})
+
+    response = frame.post("/embed/guides/icloud-contacts/answer/", old_form)
+
+    assert response.status_code == 410
+    assert "Your session has ended" in frame.html
+    left = Diagnosis.objects.get(pk=old_form["diagnosis"])
+    assert left.status == Diagnosis.Status.ABANDONED
+    assert left.journal == [["question", "apple_status", "all_green"]]
+
+
 def framable_by_the_embedder(response: HttpResponse) -> bool:
     return "X-Frame-Options" not in response and (
         f"frame-ancestors {EMBEDDER}" in response["Content-Security-Policy"]
