@@ -18,7 +18,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 
-from diagnostics.models import Diagnosis, FixAttempt, Guide, GuideVersion
+from diagnostics.models import Diagnosis, FixAttempt, Guide, GuideVersion, guide_for_version
 from diagnostics.reports import guide_report
 from diagnostics.transcript import Entry, transcript
 
@@ -118,6 +118,7 @@ class DiagnosisAdmin(ReadOnlyAdmin):
         "created",
         "updated",
         "last_step",
+        "outcome",
         "transcript",
     )
     fields = readonly_fields
@@ -142,6 +143,15 @@ class DiagnosisAdmin(ReadOnlyAdmin):
     @admin.display(description="Fixes tried", ordering="fixes")
     def fixes_tried(self, diagnosis: Diagnosis) -> int:
         return diagnosis.fixes  # type: ignore[attr-defined]
+
+    @admin.display(description="Outcome")
+    def outcome(self, diagnosis: Diagnosis) -> str:
+        """The ending the person saw, in the guide's words."""
+        kind, _, step_id = diagnosis.last_step.partition(":")
+        if kind != "outcome":
+            return "Not reached"
+        shown = guide_for_version(diagnosis.guide_version_id).outcomes.get(step_id)
+        return shown.title if shown else step_id
 
     @admin.display(description="Transcript")
     def transcript(self, diagnosis: Diagnosis) -> str:
@@ -173,7 +183,14 @@ class DiagnosisAdmin(ReadOnlyAdmin):
 class FixAttemptAdmin(ReadOnlyAdmin):
     """Every fix result, filterable: which fixes work, for which guide."""
 
-    list_display = ("fix", "result", "diagnosis", "created")
+    list_display = ("fix_title", "result", "diagnosis", "created")
     list_filter = ("result", "fix", "diagnosis__guide_version__guide")
     list_select_related = ("diagnosis",)
     search_fields = ("=diagnosis__support_code",)
+    ordering = ("-created", "-id")
+
+    @admin.display(description="Fix", ordering="fix")
+    def fix_title(self, attempt: FixAttempt) -> str:
+        """The fix as people saw it, in its guide version's words."""
+        fix = guide_for_version(attempt.diagnosis.guide_version_id).fix(attempt.fix)
+        return fix.title if fix else attempt.fix

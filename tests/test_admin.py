@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
@@ -124,10 +126,19 @@ def test_guides_and_versions_are_viewable(staff: Client, guide: Guide) -> None:
     assert b"[guide]" in response.content  # the source file, as loaded
 
 
-def test_fix_results_can_be_filtered_by_result(staff: Client, escalated: Diagnosis) -> None:
+def test_fix_results_are_listed_newest_first_by_title(staff: Client, escalated: Diagnosis) -> None:
     response = staff.get("/admin/diagnostics/fixattempt/?result__exact=not_fixed")
     assert response.status_code == 200
-    assert b"free_storage" in response.content
+    shown = re.findall(r'class="field-fix_title"><a [^>]*>([^<]*)</a>', response.content.decode())
+    guide = escalated.guide_version.engine_guide
+    tried = escalated.attempts.order_by("position").values_list("fix", flat=True)
+    newest_first = [guide.fix(fix).title.replace("'", "&#x27;") for fix in reversed(tried)]
+    assert shown == newest_first  # the guide's titles, not ids
+
+
+def test_the_outcome_shows_in_the_guides_words(staff: Client, escalated: Diagnosis) -> None:
+    response = staff.get(f"/admin/diagnostics/diagnosis/{escalated.pk}/change/")
+    assert "Let&#x27;s get you some help" in response.content.decode()
 
 
 def test_admin_index_renders(staff: Client, guide: Guide) -> None:
