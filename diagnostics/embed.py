@@ -10,7 +10,9 @@ forms) instead of the session:
   the views and services run unchanged;
 * the token is a signed, unguessable capability for one diagnosis, which is
   what CSRF protection would otherwise provide, so embedded views are
-  CSRF-exempt; without a valid token a post can only start a new diagnosis;
+  CSRF-exempt; without a valid token a post can only start a diagnosis (a
+  Start posted twice joins the untouched one it opened, see
+  :func:`diagnostics.services.start_ticket`);
 * every response under ``/embed/`` may be framed only by the origins in
   ``HELPDESK_EMBED_ORIGINS`` (``Content-Security-Policy: frame-ancestors``),
   error pages made outside the views (404, 429, 503) included, and its links
@@ -51,11 +53,12 @@ class TokenSession(dict):
 
     A token lives on in the iframe's history after Start over. Unlike a
     session, which moves on, an old token still names the diagnosis that was
-    left, so that one is not resumed (``resumes_abandoned``): the person is
-    told to start again rather than reviving it.
+    left, so that one is not resumed (``resumes_started_over``): the person is
+    told to start again rather than reviving it. A diagnosis only marked
+    abandoned for being idle is resumed as usual.
     """
 
-    resumes_abandoned = False
+    resumes_started_over = False
 
     def token(self) -> str:
         """A signed token for the diagnoses this "session" holds, or ''."""

@@ -127,6 +127,11 @@ class Diagnosis(models.Model):
         ' ["fix", "restart", "not_fixed"]]. Written with every change, together with the'
         " Answer or FixAttempt row it mirrors.",
     )
+    started_over = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="The person started over from this diagnosis: a newer one replaced it.",
+    )
     created = models.DateTimeField(auto_now_add=True, db_index=True)
     updated = models.DateTimeField(auto_now=True)
 

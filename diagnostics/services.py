@@ -169,10 +169,8 @@ def session_diagnosis(*, session: Session, slug: str) -> Diagnosis | None:
         return None
     if guide_for_version(diagnosis.guide_version_id).slug != slug:
         return None
-    if diagnosis.status == Diagnosis.Status.ABANDONED and not getattr(
-        session, "resumes_abandoned", True
-    ):
-        return None  # an old embed token of a diagnosis that was started over
+    if diagnosis.started_over and not getattr(session, "resumes_started_over", True):
+        return None  # an old embed token of a diagnosis its person started over from
     return diagnosis
 
 
@@ -195,25 +193,37 @@ def check_ownership(*, session: Session, slug: str, posted_id: str) -> Diagnosis
     raise NotYourDiagnosis
 
 
+START_TICKET_AGE = 60 * 60 * 24  # seconds a start page's ticket counts; later, a fresh id
+
+
+def _ticket_signer(slug: str) -> signing.TimestampSigner:
+    return signing.TimestampSigner(salt=f"{__name__}.start:{slug}")
+
+
 def start_ticket(*, slug: str) -> str:
     """A signed, single-diagnosis ticket for the start form of the guide ``slug``.
 
     It names the id the diagnosis will get, so the same Start posted twice (a
     double click without JavaScript, a retried request) opens one diagnosis,
-    not two: the second post finds the first's and resumes it.
+    not two: the second post finds the first's and resumes it, as long as
+    nothing has been answered in it yet (see :func:`start_diagnosis`).
     """
-    return signing.Signer(salt=f"{__name__}.start:{slug}").sign(str(uuid.uuid4()))
+    return _ticket_signer(slug).sign(str(uuid.uuid4()))
 
 
 def read_start_ticket(*, ticket: str, slug: str) -> uuid.UUID | None:
-    """The diagnosis id a start ticket names; None when the form had none.
+    """The diagnosis id a start ticket names; None when there is none to go by.
 
+    None for a form without a ticket (a page from before tickets) and for an
+    expired one (a start page left open for a day): those just start afresh.
     Raises :class:`FlowError` for a ticket that was not issued for this guide.
     """
     if not ticket:
-        return None  # a start page rendered before tickets existed
+        return None
     try:
-        return uuid.UUID(signing.Signer(salt=f"{__name__}.start:{slug}").unsign(ticket))
+        return uuid.UUID(_ticket_signer(slug).unsign(ticket, max_age=START_TICKET_AGE))
+    except signing.SignatureExpired:
+        return None
     except (signing.BadSignature, ValueError):
         raise FlowError from None
 
@@ -225,13 +235,25 @@ def _remember(session: Session, slug: str, diagnosis: Diagnosis) -> None:
     session[HISTORY_KEY] = list(dict.fromkeys(history))[-HISTORY_LENGTH:]
 
 
+def _same_start(diagnosis_id: uuid.UUID, guide: Guide) -> Diagnosis | None:
+    """The diagnosis a repeated Start opened, if it is still untouched at its start."""
+    started = Diagnosis.objects.filter(
+        pk=diagnosis_id, revision=0, status=Diagnosis.Status.IN_PROGRESS, started_over=False
+    ).first()
+    if started is None or guide_for_version(started.guide_version_id).slug != guide.slug:
+        return None
+    return started
+
+
 def start_diagnosis(
     *, session: Session, guide: Guide, diagnosis_id: uuid.UUID | None = None
 ) -> Diagnosis:
     """Open a new diagnosis on the guide's current version and remember it in the session.
 
     With ``diagnosis_id`` (from a start ticket) a diagnosis that already has
-    that id is resumed instead: its Start was posted twice.
+    that id is resumed instead, while nothing has been answered in it: its
+    Start was posted twice. Once it has moved on (answered, finished, started
+    over) the ticket is spent, and a fresh diagnosis is opened.
     """
     version = guide.current_version
     first = engine.next_step(guide_for_version(version.pk), {}, ())
@@ -246,14 +268,12 @@ def start_diagnosis(
                 )
             break
         except IntegrityError:
-            started = Diagnosis.objects.filter(pk=diagnosis_id).first() if diagnosis_id else None
-            if (
-                started is not None
-                and guide_for_version(started.guide_version_id).slug == guide.slug
-            ):
-                _remember(session, guide.slug, started)
-                return started
-            continue
+            if diagnosis_id is not None and Diagnosis.objects.filter(pk=diagnosis_id).exists():
+                started = _same_start(diagnosis_id, guide)
+                if started is not None:
+                    _remember(session, guide.slug, started)
+                    return started
+                diagnosis_id = None  # a spent ticket: open a fresh diagnosis instead
     else:  # pragma: no cover - needs five collisions in a row
         raise RuntimeError("could not draw a unique support code")
     _remember(session, guide.slug, diagnosis)
@@ -439,7 +459,7 @@ def start_over(
             )
             # Compare-and-swap, so a second Start over (or an answer in flight) loses.
             moved = Diagnosis.objects.filter(pk=left.pk, revision=left.revision).update(
-                status=status, revision=F("revision") + 1, updated=timezone.now()
+                status=status, started_over=True, revision=F("revision") + 1, updated=timezone.now()
             )
             if not moved:
                 raise StaleStep

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import timedelta
 from unittest import mock
 
 import pytest
 from django.http import HttpResponse
 from django.test import Client
+from django.utils import timezone
 
+from diagnostics import services
 from diagnostics.models import Answer, Diagnosis, Guide
 
 pytestmark = pytest.mark.django_db
@@ -167,6 +170,39 @@ def test_an_old_iframe_address_cannot_bring_back_a_diagnosis_started_over(
     left = Diagnosis.objects.get(pk=old_form["diagnosis"])
     assert left.status == Diagnosis.Status.ABANDONED
     assert left.journal == [["question", "apple_status", "all_green"]]
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_an_old_start_form_in_the_iframe_opens_a_fresh_diagnosis(
+    embedding: Guide, htmx: bool
+) -> None:
+    frame = Iframe(htmx=htmx)
+    frame.get("/embed/guides/icloud-contacts/")
+    (ticket,) = re.findall(r'name="ticket" value="([^"]*)"', frame.html)
+    frame.post("/embed/guides/icloud-contacts/start/", {"ticket": ticket})
+    frame.answer("all_green")
+    left = frame.hidden()["diagnosis"]
+    frame.post("/embed/guides/icloud-contacts/restart/", {**frame.hidden(), "confirm": "on"})
+
+    old_start = Iframe(htmx=htmx)  # the first start page, from the iframe's history
+    old_start.post("/embed/guides/icloud-contacts/start/", {"ticket": ticket})
+
+    assert old_start.hidden()["diagnosis"] not in (left, frame.hidden()["diagnosis"])
+    assert old_start.hidden()["step"] == "question:apple_status"
+    assert Diagnosis.objects.get(pk=left).status == Diagnosis.Status.ABANDONED
+
+
+def test_an_idle_embedded_diagnosis_carries_on_when_its_person_returns(embedding: Guide) -> None:
+    frame = Iframe()
+    frame.post("/embed/guides/icloud-contacts/start/", {})
+    frame.answer("all_green")
+    Diagnosis.objects.update(updated=timezone.now() - timedelta(hours=25))
+    assert services.mark_abandoned(idle_for=timedelta(hours=24)) == 1
+
+    frame.answer("icloud")
+
+    assert frame.hidden()["step"] == "question:icloud_web"
+    assert Diagnosis.objects.get().status == Diagnosis.Status.IN_PROGRESS
 
 
 def framable_by_the_embedder(response: HttpResponse) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from unittest import mock
 
 import pytest
@@ -94,6 +95,31 @@ def test_a_start_ticket_not_issued_for_this_guide_is_refused(
     assert response.status_code == 400
     assert "That didn" in response.content.decode()
     assert not Diagnosis.objects.exists()
+
+
+def test_a_ticket_whose_diagnosis_moved_on_opens_a_fresh_one(client: Client, guide: Guide) -> None:
+    """A spent ticket (an old start page, a copied page) never hands over a diagnosis."""
+    first = Flow(client)
+    first.get()
+    ticket = first.field("ticket")
+    first.post("start", {"ticket": ticket})
+    first.answer("all_green")
+    stranger = Flow(Client())
+    stranger.post("start", {"ticket": ticket})
+    assert stranger.diagnosis != first.diagnosis
+    assert stranger.step == "question:apple_status"
+    assert Diagnosis.objects.count() == 2
+
+
+def test_an_expired_ticket_just_starts_afresh(flow: Flow) -> None:
+    flow.get()
+    ticket = flow.field("ticket")
+    later = time.time() + services.START_TICKET_AGE + 60
+    with mock.patch("django.core.signing.time.time", return_value=later):
+        response = flow.post("start", {"ticket": ticket})
+    assert response.status_code == 303
+    assert flow.step == "question:apple_status"
+    assert Diagnosis.objects.count() == 1
 
 
 def test_a_start_page_from_before_tickets_still_starts(flow: Flow) -> None:
