@@ -103,21 +103,25 @@ def env_origins(name: str) -> list[str]:
     """Read a comma-separated list of exact web origins (``https://shop.example``).
 
     Each must be a scheme (http or https) and a host, with an optional port and
-    nothing else: no path, no wildcard, nothing that could add to a header.
+    nothing else: no path, no login, no wildcard, nothing that could add to a
+    header. Scheme and host are lower-cased, as browsers compare them.
     """
     origins = []
     for item in env_list(name):
-        parts = urlsplit(item)
-        try:
-            parts.port  # noqa: B018 - raises ValueError for a port that is not a number
-        except ValueError:
-            parts = parts._replace(netloc="")
-        exact = f"{parts.scheme}://{parts.netloc}" == item
-        if parts.scheme not in ("http", "https") or not parts.hostname or not exact:
-            raise ImproperlyConfigured(
-                f"{name} must list exact origins such as https://shop.example.com, not {item!r}."
-            )
+        problem = f"{name} must list exact origins such as https://shop.example.com, not {item!r}."
         if any(char in item for char in "*;'\" \t"):
-            raise ImproperlyConfigured(f"{name} must list exact origins, not {item!r}.")
-        origins.append(item)
+            raise ImproperlyConfigured(problem)
+        try:
+            parts = urlsplit(item)
+            port = parts.port
+        except ValueError:  # a broken IPv6 literal or a port that is not a number
+            raise ImproperlyConfigured(problem) from None
+        scheme, host = parts.scheme.lower(), parts.hostname
+        if scheme not in ("http", "https") or not host or parts.username or parts.password:
+            raise ImproperlyConfigured(problem)
+        host = f"[{host}]" if ":" in host else host
+        origin = f"{scheme}://{host}" + (f":{port}" if port is not None else "")
+        if origin != item.lower():  # a path, a query, an empty port...
+            raise ImproperlyConfigured(problem)
+        origins.append(origin)
     return origins

@@ -286,7 +286,7 @@ HELPDESK_EMBED_ORIGINS = env_origins("HELPDESK_EMBED_ORIGINS")
 URLIZE_ASSUME_HTTPS = True
 
 LOG_LEVEL = env_choice(
-    "LOG_LEVEL", choices=("debug", "info", "warning", "error", "critical"), default="info"
+    "LOG_LEVEL", choices=("debug", "info", "warning", "warn", "error", "critical"), default="info"
 ).upper()
 LOGGING = {
     "version": 1,

@@ -80,8 +80,13 @@ def _client_key(address: str) -> str:
     One IPv6 home or phone network gets a whole /64 and may use any address in
     it, so counting single IPv6 addresses would let anyone step round the limit.
     """
+    host = address.strip()
+    if host.startswith("["):  # "[2001:db8::1]:443", as some proxies forward it
+        host = host[1:].partition("]")[0]
+    elif host.count(":") == 1:  # "198.51.100.1:443"
+        host = host.partition(":")[0]
     try:
-        ip = ipaddress.ip_address(address.strip("[]"))
+        ip = ipaddress.ip_address(host)
     except ValueError:
         return address
     if isinstance(ip, ipaddress.IPv6Address):

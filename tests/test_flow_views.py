@@ -185,6 +185,24 @@ def test_resolved_by_the_first_fix(
     assert list(FixAttempt.objects.values_list("fix", "result")) == [("free_storage", "fixed")]
 
 
+@pytest.mark.parametrize(
+    ("contact", "link"),
+    [
+        ("help.example.com/contact", 'href="https://help.example.com/contact" rel="nofollow'),
+        ("help@example.com", 'href="mailto:help@example.com"'),
+    ],
+)
+def test_the_escalation_screen_links_to_support(
+    flow: Flow, unsure: dict[str, str], settings: object, contact: str, link: str
+) -> None:
+    settings.HELPDESK_SUPPORT_CONTACT = contact
+    flow.start()
+    flow.walk(unsure)
+    (shown,) = re.findall(r'<p class="contact">Contact support: (.*?)</p>', flow.html)
+    assert link in shown
+    assert ('target="_blank"' in shown) is contact.startswith("help.")  # web pages open apart
+
+
 @pytest.mark.parametrize("htmx", [False, True])
 def test_nothing_works_ends_in_escalation_with_the_story(
     client: Client, guide: Guide, unsure: dict[str, str], htmx: bool

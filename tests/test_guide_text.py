@@ -28,3 +28,9 @@ def test_otherwise_the_same_as_djangos_urlize_filter() -> None:
     text = "Sign in at icloud.com (or www.icloud.com) & <check> it."
     plain = linkify(text).replace(f" {NEW_TAB}", ' rel="nofollow"').replace(SAYS_SO, "")
     assert plain == urlize(text, nofollow=True, autoescape=True)
+
+
+def test_email_addresses_are_mail_links_that_stay_in_place() -> None:
+    html = linkify("Write to help@example.com or see example.com.")
+    assert '<a href="mailto:help@example.com">help@example.com</a>' in html
+    assert html.count("target=") == html.count(SAYS_SO) == 1  # only the web link

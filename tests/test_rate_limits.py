@@ -21,6 +21,7 @@ from django.test.utils import CaptureQueriesContext
 from bench import harness
 from diagnostics.models import Answer
 from ops.models import RateLimitCounter
+from ops.ratelimit import bucket_for
 from tests.conftest import Flow
 from tests.local_services import needs_redis, redis_cache, redis_url, suite_database
 
@@ -106,6 +107,21 @@ def test_one_ipv6_network_is_one_client(backend: str, guide: object) -> None:
     ]
     assert codes == [303] * LIMIT + [429]
     assert Client(REMOTE_ADDR="2001:db8:1:3::1").post(start).status_code == 303
+
+
+@pytest.mark.parametrize(
+    ("address", "same_client"),
+    [
+        ("2001:db8:1:2::99", "2001:db8:1:2::1"),
+        ("[2001:db8:1:2::99]:443", "2001:db8:1:2::1"),
+        ("::ffff:198.51.100.7", "198.51.100.7"),
+        ("198.51.100.7:51234", "198.51.100.7"),
+        ("fe80::1%eth0", "fe80::2"),
+    ],
+)
+def test_the_forms_of_one_address_count_as_one_client(address: str, same_client: str) -> None:
+    assert bucket_for(address, 1) == bucket_for(same_client, 1)
+    assert bucket_for(address, 1) != bucket_for("203.0.113.9", 1)
 
 
 def test_the_allowance_comes_back_in_the_next_window(backend: str, guide: object) -> None:

@@ -138,11 +138,14 @@ def test_without_a_secret_key_production_refuses_to_start() -> None:
         ("HELPDESK_RATE_LIMIT_POSTS", "lots", "must be a whole number"),
         ("HELPDESK_RATE_LIMIT_BACKEND", "memcached", "must be one of cache, database"),
         ("DJANGO_EMAIL_USE_SSL", "true", "Set only one of"),
-        ("LOG_LEVEL", "verbose", "must be one of debug, info, warning, error, critical"),
+        ("LOG_LEVEL", "verbose", "must be one of debug, info, warning, warn, error"),
         ("HELPDESK_EMBED_ORIGINS", "*", "must list exact origins"),
         ("HELPDESK_EMBED_ORIGINS", "https://shop.example; script-src *", "must list exact"),
         ("HELPDESK_EMBED_ORIGINS", "https://shop.example/help", "must list exact origins"),
         ("HELPDESK_EMBED_ORIGINS", "shop.example", "must list exact origins"),
+        ("HELPDESK_EMBED_ORIGINS", "https://user:pw@shop.example", "must list exact origins"),
+        ("HELPDESK_EMBED_ORIGINS", "https://shop.example:", "must list exact origins"),
+        ("HELPDESK_EMBED_ORIGINS", "https://[::1", "must list exact origins"),
     ],
 )
 def test_a_bad_value_stops_start_up_with_a_clear_message(
@@ -244,8 +247,13 @@ def test_embed_origins_take_exact_origins_with_or_without_a_port(
 ) -> None:
     from helpdesk.env import env_origins
 
-    monkeypatch.setenv("HELPDESK_EMBED_ORIGINS", "https://shop.example.com, http://127.0.0.1:8766")
+    monkeypatch.setenv(
+        "HELPDESK_EMBED_ORIGINS",
+        "https://shop.example.com, http://127.0.0.1:8766, HTTPS://Shop.Example, https://[::1]:8443",
+    )
     assert env_origins("HELPDESK_EMBED_ORIGINS") == [
         "https://shop.example.com",
         "http://127.0.0.1:8766",
+        "https://shop.example",
+        "https://[::1]:8443",
     ]

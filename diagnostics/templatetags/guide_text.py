@@ -13,6 +13,7 @@ of a step POST), so each distinct text is linked once per process.
 from __future__ import annotations
 
 import functools
+import re
 
 from django import template
 from django.utils.html import urlize
@@ -27,11 +28,15 @@ def linkify(text: str) -> SafeString:
     return _linked(str(text))
 
 
-NEW_TAB = '<span class="visually-hidden"> (opens in a new tab)</span></a>'
+# A web link as urlize writes it (mailto: links have no rel and stay as they are).
+_WEB_LINK = re.compile(r'<a href="(https?://[^"]*)" rel="nofollow">(.*?)</a>')
+_NEW_TAB = (
+    r'<a href="\1" rel="nofollow noopener" target="_blank">'
+    r'\2<span class="visually-hidden"> (opens in a new tab)</span></a>'
+)
 
 
 @functools.lru_cache(maxsize=4096)
 def _linked(text: str) -> SafeString:
     html = urlize(text, nofollow=True, autoescape=True)  # escapes everything but its links
-    html = html.replace(' rel="nofollow">', ' rel="nofollow noopener" target="_blank">')
-    return mark_safe(html.replace("</a>", NEW_TAB))  # noqa: S308 (urlize escaped the text)
+    return mark_safe(_WEB_LINK.sub(_NEW_TAB, html))  # noqa: S308 (urlize escaped the text)
