@@ -26,6 +26,8 @@ class FixFigures:
 
 @dataclass(frozen=True)
 class StopFigures:
+    """How many diagnoses stopped at (or ended on) one step."""
+
     step: str
     label: str
     count: int
@@ -37,6 +39,7 @@ class GuideReport:
     statuses: dict[str, int]
     fixes: list[FixFigures]
     stops: list[StopFigures]
+    endings: list[StopFigures]  # finished diagnoses, by the outcome they ended on
 
 
 def _labels(guide: Guide) -> dict[str, str]:
@@ -51,7 +54,12 @@ def _labels(guide: Guide) -> dict[str, str]:
 
 
 def guide_report(*, guide: Guide) -> GuideReport:
-    """Outcomes, fix success rates and drop-off points for one guide, all versions."""
+    """Outcomes, fix success rates and drop-off points for one guide, all versions.
+
+    "Resolved" covers both a fix that worked and an outcome explaining why the
+    guide does not apply (an Apple outage, another provider): ``endings``
+    tells them apart.
+    """
     labels = _labels(guide)
     diagnoses = Diagnosis.objects.filter(guide_version__guide=guide)
     statuses = dict(diagnoses.values_list("status").annotate(n=Count("pk")).order_by())
@@ -73,13 +81,25 @@ def guide_report(*, guide: Guide) -> GuideReport:
         .annotate(n=Count("pk"))
         .order_by("-n", "last_step")
     )
-    stops = [
-        StopFigures(step=row["last_step"], label=labels.get(row["last_step"], ""), count=row["n"])
-        for row in stopped
-    ]
+    ended = (
+        diagnoses.filter(status__in=[Diagnosis.Status.RESOLVED, Diagnosis.Status.ESCALATED])
+        .values("last_step")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "last_step")
+    )
+    stops, endings = (
+        [
+            StopFigures(
+                step=row["last_step"], label=labels.get(row["last_step"], ""), count=row["n"]
+            )
+            for row in rows
+        ]
+        for rows in (stopped, ended)
+    )
     return GuideReport(
         guide=guide,
         statuses={label: statuses.get(value, 0) for value, label in Diagnosis.Status.choices},
         fixes=fixes,
         stops=stops,
+        endings=endings,
     )

@@ -41,6 +41,14 @@ def test_report_counts_fix_results_and_stops(guide: Guide, unsure: dict[str, str
     assert by_fix["restart"].success_rate == 0
     assert [(row.step, row.count) for row in report.stops] == [("question:account", 1)]
     assert report.stops[0].label == "Which account are the missing contacts kept in?"
+    outage = Flow(Client()).start()
+    outage.answer("outage")  # resolved too, but by explaining, not by a fix
+    endings = {row.label: row.count for row in guide_report(guide=guide).endings}
+    assert endings == {
+        "Your contacts are syncing again": 1,
+        "It's a problem on Apple's side": 1,
+        "Let's get you some help": 1,
+    }
 
 
 def test_report_page_in_the_admin(guide: Guide, unsure: dict[str, str]) -> None:
@@ -51,6 +59,8 @@ def test_report_page_in_the_admin(guide: Guide, unsure: dict[str, str]) -> None:
     assert response.status_code == 200
     html = response.content.decode()
     assert "Which fixes work" in html
+    assert "How finished diagnoses ended" in html
+    assert "Your contacts are syncing again" in html
     assert "Make room in iCloud" in html
     assert "100%" in html
     assert Client().get(f"/admin/diagnostics/guide/{guide.pk}/report/").status_code == 302
