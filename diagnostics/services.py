@@ -1,9 +1,10 @@
 """What the views do to diagnoses: start, answer, go back, start over.
 
 Views parse input and render; every change to a diagnosis goes through one of
-these keyword-only functions. Each change is guarded by the diagnosis's
-``revision`` (compare-and-swap), so a double submit or an old tab can never add
-a duplicate row or skip a step: the loser is told the step is stale.
+these keyword-only functions. Answers, Back and Start over are guarded by the
+diagnosis's ``revision`` (compare-and-swap), so a double submit or an old tab
+can never add a duplicate row or skip a step: the loser is told the step is
+stale. A Start posted twice is kept to one diagnosis by its start ticket.
 """
 
 from __future__ import annotations
@@ -158,7 +159,9 @@ def session_diagnosis(*, session: Session, slug: str) -> Diagnosis | None:
     """This browser's diagnosis for the guide ``slug``, or None.
 
     One query without joins: the guide comes from the in-process cache of
-    parsed versions (:func:`~diagnostics.models.guide_for_version`).
+    parsed versions (:func:`~diagnostics.models.guide_for_version`). A session
+    that says it does not resume diagnoses its person started over from (an
+    embed token, :class:`~diagnostics.embed.TokenSession`) gets None for those.
     """
     diagnosis_id = session.get(SESSION_KEY, {}).get(slug)
     if not diagnosis_id:
