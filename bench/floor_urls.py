@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.views.decorators.http import require_POST
 
-from diagnostics import services
+from diagnostics.flow import ownership
 from diagnostics.models import Answer, Diagnosis
 from helpdesk.urls import handler400, handler404, handler500
 from helpdesk.urls import urlpatterns as app_urlpatterns
@@ -21,7 +21,7 @@ SLUG = "icloud-contacts"
 @require_POST
 def floor(request: HttpRequest) -> HttpResponse:
     """A step POST's unavoidable part: session, diagnosis, compare-and-swap, answer row."""
-    diagnosis = services.session_diagnosis(session=request.session, slug=SLUG)
+    diagnosis = ownership.session_diagnosis(session=request.session, slug=SLUG)
     if diagnosis is None:
         return HttpResponse("no diagnosis in this session\n", status=400)
     with transaction.atomic():

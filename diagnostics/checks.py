@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning, register
 
-from diagnostics.guide_files import guide_problems
+from diagnostics.catalog.files import guide_problems
 
 
 @register("guides")

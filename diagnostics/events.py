@@ -55,7 +55,7 @@ def step_done(
     diagnosis: Diagnosis, *, guide: str, step: str, choice: str, next_step: engine.Step
 ) -> None:
     """An answer or a fix result was saved; also log the outcome it led to, if any."""
-    kind, _, step_id = step.partition(":")
+    kind, step_id = engine.split_key(step)
     following = engine.step_key(next_step)
     if kind == "fix":
         emit("fix_result", diagnosis, guide=guide, fix=step_id, result=choice, next=following)

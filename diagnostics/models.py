@@ -28,7 +28,11 @@ _PARSED: dict[int, tuple[str, engine.Guide]] = {}
 
 
 def guide_for_version(version_id: int) -> engine.Guide:
-    """The parsed guide of a version: one query the first time in a process, then none."""
+    """The parsed guide of a version: one query the first time in a process, then none.
+
+    The one way to a version's parsed guide, so every part of the app sees the
+    same parse and pays for it once.
+    """
     cached = _PARSED.get(version_id)
     if cached is None:
         checksum, data = GuideVersion.objects.values_list("checksum", "data").get(pk=version_id)
@@ -85,17 +89,6 @@ class GuideVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.guide.slug} v{self.number}"
-
-    @property
-    def engine_guide(self) -> engine.Guide:
-        """The parsed guide; versions never change, so each is parsed once per process."""
-        cached = _PARSED.get(self.pk) if self.pk is not None else None
-        if cached is not None and cached[0] == self.checksum:
-            return cached[1]
-        parsed = engine.parse_guide(self.data)
-        if self.pk is not None:
-            _PARSED[self.pk] = (self.checksum, parsed)
-        return parsed
 
 
 class Diagnosis(models.Model):

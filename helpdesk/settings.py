@@ -37,7 +37,7 @@ SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS")
 ALLOWED_HOSTS = env_list(
     "DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else []
 )
-CSRF_FAILURE_VIEW = "diagnostics.views.csrf_failure"
+CSRF_FAILURE_VIEW = "diagnostics.flow.views.csrf_failure"
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -59,7 +59,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # /embed/ responses (error pages too) may be framed by HELPDESK_EMBED_ORIGINS.
-    "diagnostics.embed.EmbedFramingMiddleware",
+    "diagnostics.embed.framing.EmbedFramingMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Counts every POST per client before any other work is done for it.
     "ops.ratelimit.RateLimitMiddleware",
@@ -86,7 +86,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "diagnostics.context_processors.site",
-                "diagnostics.embed.embed_token",
+                "diagnostics.embed.tokens.embed_token",
             ],
         },
     },
@@ -222,7 +222,7 @@ X_FRAME_OPTIONS = "DENY"
 
 # Only our own files: no inline scripts or styles, no eval, no third parties.
 # Pages under /embed/ get their own frame-ancestors from
-# diagnostics.embed.EmbedFramingMiddleware.
+# diagnostics.embed.framing.EmbedFramingMiddleware.
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],

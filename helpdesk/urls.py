@@ -11,12 +11,12 @@ admin.site.site_title = "Help desk admin"
 handler400 = "ops.errors.bad_request"
 handler500 = "ops.errors.server_error"
 # Unknown pages: the 404 page, or only a panel for htmx requests.
-handler404 = "diagnostics.views.not_found"
+handler404 = "diagnostics.flow.views.not_found"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     # The flow for other sites' iframes: the same views, identified by a signed
-    # token instead of the session cookie (diagnostics/embed.py).
-    path("embed/", include("diagnostics.embed_urls", namespace="embed")),
-    path("", include("diagnostics.urls")),
+    # token instead of the session cookie (diagnostics/embed/).
+    path("embed/", include("diagnostics.embed.urls", namespace="embed")),
+    path("", include("diagnostics.flow.urls")),
 ]

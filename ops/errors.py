@@ -6,15 +6,20 @@ exception is a database connection failure, people get "we'll be back in a
 minute" with status 503 and ``Retry-After`` instead of a generic error; htmx
 requests are also told to reload the page (``HX-Refresh``), so the whole
 outage page replaces the step they were on. Anything else is a real 500.
+
+The edge knows no app's addresses: where an error page's "Try again" and
+"All guides" lead is asked of the hook apps register with
+:func:`register_page_links` (the diagnostics app does so in its
+``AppConfig.ready``, for the site and for ``/embed/``).
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-from urllib.parse import urlencode
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import (
     HttpRequest,
@@ -23,11 +28,10 @@ from django.http import (
     HttpResponseServerError,
 )
 from django.template import loader
-from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from diagnostics import embed
+from ops.pages import is_htmx
 
 logger = logging.getLogger(__name__)
 
@@ -44,31 +48,59 @@ def _is_database_down(error: BaseException | None) -> bool:
     return False
 
 
-def retry_url(request: HttpRequest) -> str:
-    """Where "Try again" leads: the same page after a GET; after a POST, the guide
-    it was about (a POST-only address cannot be reloaded), else the guide list."""
+# --- where error pages lead: a hook the apps fill in ---------------------------
+
+
+@dataclass(frozen=True)
+class PageLinks:
+    """Where an error page's buttons lead."""
+
+    retry: str  # "Try again": the page to reload
+    home: str  # "All guides": the front page, as seen from here
+
+
+type PageLinksHook = Callable[[HttpRequest], PageLinks | None]
+
+_page_links_hooks: list[PageLinksHook] = []
+
+
+def register_page_links(hook: PageLinksHook) -> None:
+    """Let an app say where error pages lead for the requests it knows.
+
+    The edge knows no app's URLs. An app registers a hook (in its
+    ``AppConfig.ready``) that returns :class:`PageLinks` for a request of its
+    own, or None to pass. Hooks are asked in the order they were registered;
+    the first answer wins. Registering the same hook twice is a no-op.
+    """
+    if hook not in _page_links_hooks:
+        _page_links_hooks.append(hook)
+
+
+def _here(request: HttpRequest) -> str | None:
+    """The page itself, after a GET or HEAD; never a link off the site."""
     if request.method in {"GET", "HEAD"}:
         here = request.get_full_path()
-        # Never a link off the site ("//evil.example/" is a valid path).
-        if url_has_allowed_host_and_scheme(here, allowed_hosts=None):
+        if url_has_allowed_host_and_scheme(here, allowed_hosts=None):  # not "//evil.example/"
             return here
-    try:
-        match = resolve(request.path_info)
-    except Resolver404:
-        match = None
-    if match is not None and match.app_name == "diagnostics":  # also /embed/ pages
-        if "slug" not in match.kwargs:
-            return reverse("diagnostics:guide_list", current_app=match.namespace)
-        url = reverse("diagnostics:guide", args=[match.kwargs["slug"]], current_app=match.namespace)
-        if match.namespace == embed.NAMESPACE:  # no cookies there: keep the diagnosis's token
-            token = _posted(request, embed.TOKEN_FIELD)
-            if embed.session_from_token(token):  # only a genuine, unexpired token
-                url += "?" + urlencode({embed.TOKEN_FIELD: token})
-        return url
-    return reverse("diagnostics:guide_list")
+    return None
 
 
-def _posted(request: HttpRequest, name: str) -> str:
+def page_links(request: HttpRequest) -> PageLinks:
+    """Where this request's error page leads: an app's hook, else the page itself and ``/``."""
+    for hook in _page_links_hooks:
+        links = hook(request)
+        if links is not None:
+            return links
+    return PageLinks(retry=_here(request) or "/", home="/")
+
+
+def retry_url(request: HttpRequest) -> str:
+    """Where "Try again" leads: the same page after a GET; after a POST, whatever
+    the app that owns the address says (a POST-only address cannot be reloaded)."""
+    return _here(request) or page_links(request).retry
+
+
+def posted_field(request: HttpRequest, name: str) -> str:
     """A field of the POST body, or '' when the body cannot be read as a form."""
     try:
         return str(request.POST.get(name, ""))
@@ -79,9 +111,8 @@ def _posted(request: HttpRequest, name: str) -> str:
 def service_unavailable(request: HttpRequest) -> HttpResponse:
     """The 503 page; falls back to plain text if even rendering fails."""
     try:
-        body = loader.render_to_string(
-            "503.html", {"retry_url": retry_url(request)}, request=request
-        )
+        context = {"retry_url": retry_url(request), "home_url": page_links(request).home}
+        body = loader.render_to_string("503.html", context, request=request)
         content_type = "text/html; charset=utf-8"
     except Exception:
         logger.exception("could not render 503.html")
@@ -90,7 +121,7 @@ def service_unavailable(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(body, status=503, content_type=content_type)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
-    if request.headers.get("HX-Request") == "true":
+    if is_htmx(request):
         response["HX-Refresh"] = "true"
     patch_vary_headers(response, ["HX-Request"])
     return response
@@ -118,9 +149,12 @@ def server_error(request: HttpRequest) -> HttpResponse:
     # Django's own handler, minus the context: 500.html must render even when
     # whatever broke would break a context processor too; and if even that
     # fails (a missing static manifest, say), plain words.
-    embedded = bool(settings.HELPDESK_EMBED_ORIGINS) and request.path_info.startswith(embed.PREFIX)
     try:
-        body = loader.get_template("500.html").render({"home": embed.PREFIX if embedded else "/"})
+        home = page_links(request).home
+    except Exception:  # whatever broke may break the app's hook too
+        home = "/"
+    try:
+        body = loader.get_template("500.html").render({"home": home})
     except Exception:
         logger.exception("could not render 500.html")
         return HttpResponseServerError(

@@ -32,12 +32,11 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.utils.cache import patch_vary_headers
 from django.utils.crypto import salted_hmac
 
-from ops.errors import retry_url
+from ops.errors import page_links, retry_url
 from ops.models import RateLimitCounter
+from ops.pages import render_page
 
 logger = logging.getLogger(__name__)
 
@@ -156,16 +155,14 @@ def hit(request: HttpRequest) -> Verdict:
 
 def too_many_requests(request: HttpRequest, verdict: Verdict) -> HttpResponse:
     """The friendly 429 page; htmx requests get only its step panel."""
-    htmx = request.headers.get("HX-Request") == "true"
-    response = render(
-        request,
-        "429.html#panel" if htmx else "429.html",
-        {"retry_url": retry_url(request), "retry_after": verdict.retry_after},
-        status=429,
-    )
+    context = {
+        "retry_url": retry_url(request),
+        "home_url": page_links(request).home,
+        "retry_after": verdict.retry_after,
+    }
+    response = render_page(request, "429.html", context, status=429)
     response["Retry-After"] = str(verdict.retry_after)
     response["Cache-Control"] = "no-store"
-    patch_vary_headers(response, ["HX-Request"])
     return response
 
 

@@ -12,7 +12,7 @@ from django.http import HttpResponse
 from django.test import Client
 from django.utils import timezone
 
-from diagnostics import services
+from diagnostics.flow import commands
 from diagnostics.models import Answer, Diagnosis, Guide
 
 pytestmark = pytest.mark.django_db
@@ -197,7 +197,7 @@ def test_an_idle_embedded_diagnosis_carries_on_when_its_person_returns(embedding
     frame.post("/embed/guides/icloud-contacts/start/", {})
     frame.answer("all_green")
     Diagnosis.objects.update(updated=timezone.now() - timedelta(hours=25))
-    assert services.mark_abandoned(idle_for=timedelta(hours=24)) == 1
+    assert commands.mark_abandoned(idle_for=timedelta(hours=24)) == 1
 
     frame.answer("icloud")
 

@@ -469,7 +469,7 @@ def test_the_500_page_falls_back_to_plain_words(broken_step: Flow) -> None:
 def test_a_500_inside_an_iframe_stays_in_the_iframe(guide: Guide, settings: object) -> None:
     settings.HELPDESK_EMBED_ORIGINS = ["https://shop.example.com"]
     client = Client(raise_request_exception=False)
-    with mock.patch("diagnostics.services.start_diagnosis", side_effect=RuntimeError("a bug")):
+    with mock.patch("diagnostics.flow.commands.start_diagnosis", side_effect=RuntimeError("a bug")):
         response = client.post("/embed/guides/icloud-contacts/start/")
     assert response.status_code == 500
     assert 'href="/embed/">Back to the help desk' in response.content.decode()

@@ -11,9 +11,9 @@ from django.db import DatabaseError
 from django.db.models import F
 from django.test import Client
 
-from diagnostics import services
-from diagnostics.models import Answer, Diagnosis, FixAttempt, Guide
-from diagnostics.views import STALE_NOTICE
+from diagnostics.flow import commands, errors, ownership
+from diagnostics.flow.views import STALE_NOTICE
+from diagnostics.models import Answer, Diagnosis, FixAttempt, Guide, guide_for_version
 from tests.conftest import Flow
 
 pytestmark = pytest.mark.django_db
@@ -88,7 +88,7 @@ def test_a_start_ticket_not_issued_for_this_guide_is_refused(
     client: Client, guide: Guide, htmx: bool, ticket: str
 ) -> None:
     if ticket == "another-guide":
-        ticket = services.start_ticket(slug="another-guide")
+        ticket = ownership.start_ticket(slug="another-guide")
     flow = Flow(client, htmx=htmx)
     flow.get()
     response = flow.post("start", {"ticket": ticket})
@@ -114,7 +114,7 @@ def test_a_ticket_whose_diagnosis_moved_on_opens_a_fresh_one(client: Client, gui
 def test_an_expired_ticket_just_starts_afresh(flow: Flow) -> None:
     flow.get()
     ticket = flow.field("ticket")
-    later = time.time() + services.START_TICKET_AGE + 60
+    later = time.time() + ownership.START_TICKET_AGE + 60
     with mock.patch("django.core.signing.time.time", return_value=later):
         response = flow.post("start", {"ticket": ticket})
     assert response.status_code == 303
@@ -218,7 +218,7 @@ def test_nothing_works_ends_in_escalation_with_the_story(
     tried = FixAttempt.objects.filter(diagnosis=diagnosis)
     assert tried.count() >= 8
     for attempt in tried:
-        title = guide.current_version.engine_guide.fix(attempt.fix).title
+        title = guide_for_version(guide.current_version_id).fix(attempt.fix).title
         assert title.replace("'", "&#x27;") in flow.html
 
 
@@ -482,12 +482,12 @@ def test_a_failed_write_leaves_the_diagnosis_as_it_was(flow: Flow) -> None:
     """The move and its row are one transaction: if the row cannot be stored, nothing moves."""
     flow.start()
     before = Diagnosis.objects.get()
-    state = services.load_state(diagnosis=before)
+    state = commands.load_state(diagnosis=before)
     with (
         mock.patch.object(Answer, "save", side_effect=DatabaseError("disk full")),
         pytest.raises(DatabaseError),
     ):
-        services.answer_step(state=state, step_key="question:apple_status", choice="all_green")
+        commands.answer_step(state=state, step_key="question:apple_status", choice="all_green")
     after = Diagnosis.objects.get()
     assert (after.revision, after.journal, after.last_step) == (
         before.revision,
@@ -517,12 +517,12 @@ def test_two_start_overs_racing_open_one_new_diagnosis(flow: Flow, guide: Guide)
     flow.answer("all_green")
     session = flow.client.session
     # Both requests read the diagnosis before either wrote.
-    winner, loser = (services.load_state(diagnosis=Diagnosis.objects.get()) for _ in range(2))
-    services.start_over(
+    winner, loser = (commands.load_state(diagnosis=Diagnosis.objects.get()) for _ in range(2))
+    commands.start_over(
         session=session, state=winner, guide=guide, step_key=winner.step_key, confirmed=True
     )
-    with pytest.raises(services.StaleStep):
-        services.start_over(
+    with pytest.raises(errors.StaleStep):
+        commands.start_over(
             session=session, state=loser, guide=guide, step_key=loser.step_key, confirmed=True
         )
     assert sorted(Diagnosis.objects.values_list("status", flat=True)) == [

@@ -11,8 +11,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
+from diagnostics.catalog.files import guide_problems
 from diagnostics.checks import check_guides
-from diagnostics.guide_files import guide_problems
 from tests.guides import SMALL_GUIDE
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
-from diagnostics.models import Diagnosis, Guide, GuideVersion
+from diagnostics.models import Diagnosis, Guide, GuideVersion, guide_for_version
 from tests.conftest import Flow
 from tests.guides import SMALL_GUIDE
 from tests.test_guide_validation import write
@@ -29,7 +29,7 @@ def test_loads_the_shipped_guide() -> None:
     guide = Guide.objects.get(slug="icloud-contacts")
     assert guide.title == "iPhone contacts not backing up to iCloud"
     assert guide.current_version.number == 1
-    assert guide.current_version.engine_guide.questions
+    assert guide_for_version(guide.current_version_id).questions
 
 
 def test_loading_twice_changes_nothing() -> None:
@@ -45,7 +45,9 @@ def test_a_changed_file_becomes_a_new_version(tmp_path: Path) -> None:
     assert load(tmp_path) == "printer: loaded as version 2\n"
     guide = Guide.objects.get(slug="printer")
     assert guide.current_version.number == 2
-    assert guide.current_version.engine_guide.outcomes["fixed"].title == "Printing once more"
+    assert (
+        guide_for_version(guide.current_version_id).outcomes["fixed"].title == "Printing once more"
+    )
     assert guide.versions.count() == 2
 
 

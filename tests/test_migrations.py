@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from diagnostics import services
+from diagnostics.flow import commands
 from diagnostics.models import Diagnosis, Guide
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -80,4 +80,4 @@ def test_a_worker_of_the_release_before_the_journal_can_still_start_diagnoses(
 
     diagnosis = Diagnosis.objects.get(pk=started.pk)
     assert diagnosis.journal == []
-    assert services.load_state(diagnosis=diagnosis).step_key == "question:apple_status"
+    assert commands.load_state(diagnosis=diagnosis).step_key == "question:apple_status"

@@ -11,8 +11,8 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
+from diagnostics.insight.reports import guide_report
 from diagnostics.models import Diagnosis, Guide
-from diagnostics.reports import guide_report
 from tests.conftest import Flow
 
 pytestmark = pytest.mark.django_db

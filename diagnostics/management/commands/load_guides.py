@@ -7,8 +7,8 @@ from typing import Any, ClassVar
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from diagnostics.guide_files import GuideFileError, guide_paths, guides_dir, read_guide_file
-from diagnostics.services import publish_guide
+from diagnostics.catalog.files import GuideFileError, guide_paths, guides_dir, read_guide_file
+from diagnostics.catalog.publishing import publish_guide
 
 
 class Command(BaseCommand):

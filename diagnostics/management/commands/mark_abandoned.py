@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from diagnostics.services import mark_abandoned
+from diagnostics.flow.commands import mark_abandoned
 
 
 class Command(BaseCommand):

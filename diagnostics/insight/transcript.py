@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from diagnostics.models import Answer, Diagnosis, FixAttempt
+from diagnostics.models import Answer, Diagnosis, FixAttempt, guide_for_version
 
 
 @dataclass(frozen=True)
@@ -18,7 +18,7 @@ class Entry:
 
 
 def transcript(*, diagnosis: Diagnosis) -> list[Entry]:
-    guide = diagnosis.guide_version.engine_guide
+    guide = guide_for_version(diagnosis.guide_version_id)
     entries = []
     for answer in Answer.objects.filter(diagnosis=diagnosis):
         question = guide.question(answer.question)

@@ -1,83 +1,33 @@
-"""What the views do to diagnoses: start, answer, go back, start over.
+"""Every change to a diagnosis: start, answer, go back, start over.
 
-Views parse input and render; every change to a diagnosis goes through one of
-these keyword-only functions. Answers, Back and Start over are guarded by the
+Views parse input and render; every change goes through one of these
+keyword-only functions. Answers, Back and Start over are guarded by the
 diagnosis's ``revision`` (compare-and-swap), so a double submit or an old tab
-can never add a duplicate row or skip a step: the loser is told the step is
-stale. A Start posted twice is kept to one diagnosis by its start ticket.
+can never add a duplicate row or skip a step: the loser gets :class:`StaleStep`
+(or :class:`LostRace`, when it lost the compare-and-swap itself). A Start
+posted twice is kept to one diagnosis by its start ticket
+(:mod:`diagnostics.flow.ownership`).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
-from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from diagnostics import engine, events
-from diagnostics.guide_files import GuideFile
-from diagnostics.models import (
-    Answer,
-    Diagnosis,
-    FixAttempt,
-    Guide,
-    GuideVersion,
-    guide_for_version,
-)
+from diagnostics.flow.errors import ConfirmFirst, InvalidChoice, LostRace, StaleStep
+from diagnostics.flow.ownership import Session, remember, same_start
+from diagnostics.models import Answer, Diagnosis, FixAttempt, Guide, guide_for_version
 
 logger = logging.getLogger(__name__)
-
-SESSION_KEY = "diagnoses"  # {guide slug: diagnosis id} for this browser
-HISTORY_KEY = "diagnosis_history"  # ids this browser has owned, newest last
-HISTORY_LENGTH = 20
-
-Session = MutableMapping[str, Any]
-
-
-class FlowError(Exception):
-    """A request that cannot be carried out; nothing was changed."""
-
-    status = 400
-    title = "That didn't work"
-
-
-class InvalidChoice(FlowError):
-    title = "That answer isn't one of the choices"
-
-
-class NotYourDiagnosis(FlowError):
-    status = 403
-    title = "This diagnosis belongs to another browser"
-
-
-class WrongMethod(FlowError):
-    status = 405
-    title = "This address only takes answers from the form"
-
-
-class NotFound(FlowError):
-    status = 404
-    title = "Page not found"
-
-
-class SessionExpired(FlowError):
-    status = 410
-    title = "Your session has ended"
-
-
-class StaleStep(Exception):  # a signal, not an error shown to the user
-    """The post answers a step that is no longer current (double submit, old tab)."""
-
-
-class ConfirmFirst(Exception):  # a signal: ask "Start over?" before doing it
-    """Starting over would set answers aside, and the person has not confirmed it."""
 
 
 @dataclass(frozen=True)
@@ -94,9 +44,9 @@ class State:
     def step_key(self) -> str:
         return engine.step_key(self.step)
 
-    @property
+    @functools.cached_property
     def progress(self) -> engine.Progress:
-        return engine.progress(self.guide, self.answers, self.attempts)
+        return engine.progress(self.guide, self.answers, self.attempts, current=self.step)
 
     @property
     def escalated(self) -> bool:
@@ -155,99 +105,6 @@ def load_state(*, diagnosis: Diagnosis) -> State:
     return State(diagnosis=diagnosis, guide=guide, answers=chosen, attempts=tuple(tried), step=step)
 
 
-def session_diagnosis(*, session: Session, slug: str) -> Diagnosis | None:
-    """This browser's diagnosis for the guide ``slug``, or None.
-
-    One query without joins: the guide comes from the in-process cache of
-    parsed versions (:func:`~diagnostics.models.guide_for_version`). A session
-    that says it does not resume diagnoses its person started over from (an
-    embed token, :class:`~diagnostics.embed.TokenSession`) gets None for those.
-    """
-    diagnosis_id = session.get(SESSION_KEY, {}).get(slug)
-    if not diagnosis_id:
-        return None
-    try:
-        diagnosis = Diagnosis.objects.get(pk=diagnosis_id)
-    except Diagnosis.DoesNotExist:
-        return None
-    if guide_for_version(diagnosis.guide_version_id).slug != slug:
-        return None
-    if diagnosis.started_over and not getattr(session, "resumes_started_over", True):
-        return None  # an old embed token of a diagnosis its person started over from
-    return diagnosis
-
-
-def check_ownership(*, session: Session, slug: str, posted_id: str) -> Diagnosis:
-    """The session's diagnosis for the guide ``slug``, provided the form was posted for it.
-
-    Raises :class:`SessionExpired` when the browser has no diagnosis any more,
-    :class:`StaleStep` when the form came from an earlier diagnosis of this
-    browser (an old tab), and :class:`NotYourDiagnosis` for anything else.
-    """
-    diagnosis = session_diagnosis(session=session, slug=slug)
-    if diagnosis is not None and str(diagnosis.pk) == posted_id:
-        return diagnosis
-    if posted_id in session.get(HISTORY_KEY, []):
-        if diagnosis is None:
-            raise SessionExpired
-        raise StaleStep
-    if diagnosis is None and not session.get(HISTORY_KEY):
-        raise SessionExpired
-    raise NotYourDiagnosis
-
-
-START_TICKET_AGE = 60 * 60 * 24  # seconds a start page's ticket counts; later, a fresh id
-
-
-def _ticket_signer(slug: str) -> signing.TimestampSigner:
-    return signing.TimestampSigner(salt=f"{__name__}.start:{slug}")
-
-
-def start_ticket(*, slug: str) -> str:
-    """A signed, single-diagnosis ticket for the start form of the guide ``slug``.
-
-    It names the id the diagnosis will get, so the same Start posted twice (a
-    double click without JavaScript, a retried request) opens one diagnosis,
-    not two: the second post finds the first's and resumes it, as long as
-    nothing has been answered in it yet (see :func:`start_diagnosis`).
-    """
-    return _ticket_signer(slug).sign(str(uuid.uuid4()))
-
-
-def read_start_ticket(*, ticket: str, slug: str) -> uuid.UUID | None:
-    """The diagnosis id a start ticket names; None when there is none to go by.
-
-    None for a form without a ticket (a page from before tickets) and for an
-    expired one (a start page left open for a day): those just start afresh.
-    Raises :class:`FlowError` for a ticket that was not issued for this guide.
-    """
-    if not ticket:
-        return None
-    try:
-        return uuid.UUID(_ticket_signer(slug).unsign(ticket, max_age=START_TICKET_AGE))
-    except signing.SignatureExpired:
-        return None
-    except (signing.BadSignature, ValueError):
-        raise FlowError from None
-
-
-def _remember(session: Session, slug: str, diagnosis: Diagnosis) -> None:
-    """Make ``diagnosis`` this browser's current one for the guide ``slug``."""
-    session[SESSION_KEY] = {**session.get(SESSION_KEY, {}), slug: str(diagnosis.pk)}
-    history = [*session.get(HISTORY_KEY, []), str(diagnosis.pk)]
-    session[HISTORY_KEY] = list(dict.fromkeys(history))[-HISTORY_LENGTH:]
-
-
-def _same_start(diagnosis_id: uuid.UUID, guide: Guide) -> Diagnosis | None:
-    """The diagnosis a repeated Start opened, if it is still untouched at its start."""
-    started = Diagnosis.objects.filter(
-        pk=diagnosis_id, revision=0, status=Diagnosis.Status.IN_PROGRESS, started_over=False
-    ).first()
-    if started is None or guide_for_version(started.guide_version_id).slug != guide.slug:
-        return None
-    return started
-
-
 def start_diagnosis(
     *, session: Session, guide: Guide, diagnosis_id: uuid.UUID | None = None
 ) -> Diagnosis:
@@ -272,14 +129,14 @@ def start_diagnosis(
             break
         except IntegrityError:
             if diagnosis_id is not None and Diagnosis.objects.filter(pk=diagnosis_id).exists():
-                started = _same_start(diagnosis_id, guide)
+                started = same_start(diagnosis_id, guide)
                 if started is not None:
-                    _remember(session, guide.slug, started)
+                    remember(session, guide.slug, started)
                     return started
                 diagnosis_id = None  # a spent ticket: open a fresh diagnosis instead
     else:  # pragma: no cover - needs five collisions in a row
         raise RuntimeError("could not draw a unique support code")
-    _remember(session, guide.slug, diagnosis)
+    remember(session, guide.slug, diagnosis)
     events.emit("started", diagnosis, guide=guide.slug, step=engine.step_key(first))
     return diagnosis
 
@@ -310,7 +167,7 @@ def _commit(*, state: State, moved_to: State) -> dict[str, Any]:
         revision=F("revision") + 1, **changes
     )
     if not moved:
-        raise StaleStep
+        raise LostRace
     return {**changes, "revision": diagnosis.revision + 1}
 
 
@@ -465,45 +322,11 @@ def start_over(
                 status=status, started_over=True, revision=F("revision") + 1, updated=timezone.now()
             )
             if not moved:
-                raise StaleStep
+                raise LostRace
         diagnosis = start_diagnosis(session=session, guide=guide)
     previous = str(state.diagnosis.pk) if state is not None else ""
     events.emit("restarted", diagnosis, guide=guide.slug, previous=previous)
     return diagnosis
-
-
-@dataclass(frozen=True)
-class Published:
-    slug: str
-    number: int
-    created: bool  # False when the file was unchanged
-
-
-def publish_guide(*, guide_file: GuideFile) -> Published:
-    """Store a validated guide file as its guide's current version.
-
-    Idempotent: an unchanged file (same checksum) publishes nothing. A changed
-    file becomes a new version; diagnoses already started keep theirs.
-    """
-    parsed = guide_file.guide
-    with transaction.atomic():
-        guide, _ = Guide.objects.select_for_update().get_or_create(
-            slug=parsed.slug, defaults={"title": parsed.title, "summary": parsed.summary}
-        )
-        version = guide.versions.filter(checksum=guide_file.checksum).first()
-        created = version is None
-        if created:
-            latest = guide.versions.order_by("-number").first()
-            version = GuideVersion.objects.create(
-                guide=guide,
-                number=(latest.number + 1) if latest else 1,
-                checksum=guide_file.checksum,
-                source=guide_file.source,
-                data=guide_file.data,
-            )
-        guide.title, guide.summary, guide.current_version = parsed.title, parsed.summary, version
-        guide.save(update_fields=["title", "summary", "current_version"])
-    return Published(slug=guide.slug, number=version.number, created=created)
 
 
 def mark_abandoned(*, idle_for: timedelta) -> int:

@@ -1,31 +1,41 @@
-"""Thin views: parse the input, call a service, render or redirect.
+"""Thin views: parse the input, call one command, render or redirect.
 
-Every screen is one page template whose step panel is a ``{% partialdef %}``.
-An htmx request gets just the panel (``step.html#panel``); a plain request
-gets the whole page, or a 303 redirect after a POST (post/redirect/get).
+Every screen is one page template whose step panel is a ``{% partialdef %}``
+(:func:`ops.pages.render_page`). An htmx request gets just the panel
+(``step.html#panel``); a plain request gets the whole page, or a 303 redirect
+after a POST (post/redirect/get).
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django_htmx.middleware import HtmxDetails
 
-from diagnostics import engine, services
-from diagnostics.embed import TokenSession
-from diagnostics.forms import AnswerForm, DiagnosisForm, RestartForm, StartForm
+from diagnostics import engine
+from diagnostics.flow import commands, ownership
+from diagnostics.flow.errors import (
+    ConfirmFirst,
+    FlowError,
+    NotFound,
+    NotYourDiagnosis,
+    OldForm,
+    SessionExpired,
+    StaleStep,
+    WrongMethod,
+)
+from diagnostics.flow.forms import AnswerForm, DiagnosisForm, RestartForm, StartForm
 from diagnostics.models import Guide
 from ops.errors import retry_url
+from ops.pages import render_page
 
 # A stale post: a double submit, an old tab, or a Start over in another tab.
 STALE_NOTICE = "That page was out of date, so nothing was changed. Here is where you are now."
@@ -46,32 +56,24 @@ def _guide(slug: str) -> Guide:
     )
 
 
-def _page(
-    request: HtmxHttpRequest, template: str, context: dict[str, Any], *, status: int = 200
-) -> HttpResponse:
-    """The whole page, or only its ``panel`` partial for htmx requests."""
-    name = f"{template}#panel" if request.htmx else template
-    response = render(request, name, context, status=status)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
-
-
 def _step(
-    request: HtmxHttpRequest, guide: GuideInfo, state: services.State | None, *, notice: str = ""
+    request: HtmxHttpRequest, guide: GuideInfo, state: commands.State | None, *, notice: str = ""
 ) -> HttpResponse:
     context = {"guide": guide, "state": state, "notice": notice}
     if state is None:  # the start screen
-        context["start_ticket"] = services.start_ticket(slug=guide.slug)
-    return _page(request, "diagnostics/step.html", context)
+        context["start_ticket"] = ownership.start_ticket(slug=guide.slug)
+    return render_page(request, "diagnostics/step.html", context)
 
 
 def _after_post(
-    request: HtmxHttpRequest, guide: GuideInfo, state: services.State, *, notice: str = ""
+    request: HtmxHttpRequest, guide: GuideInfo, state: commands.State, *, notice: str = ""
 ) -> HttpResponse:
     """htmx gets the new panel; a plain form post is redirected to the step page."""
     if request.htmx:
         return _step(request, guide, state, notice=notice)
-    if notice and not isinstance(request.session, TokenSession):  # no cookies in iframes
+    # An embed's stand-in session (diagnostics.embed.tokens.TokenSession) has no
+    # cookie to carry a message in; htmx shows the notice in the panel instead.
+    if notice and not getattr(request.session, "cookieless", False):
         messages.info(request, notice)
     # current_app keeps embedded pages (a second instance of these URLs) embedded.
     url = reverse(
@@ -80,10 +82,8 @@ def _after_post(
     return HttpResponseRedirect(url, status=303)
 
 
-def _flow_error(
-    request: HtmxHttpRequest, guide: GuideInfo, error: services.FlowError
-) -> HttpResponse:
-    return _page(
+def _flow_error(request: HtmxHttpRequest, guide: GuideInfo, error: FlowError) -> HttpResponse:
+    return render_page(
         request,
         "diagnostics/error.html",
         {"guide": guide, "title": error.title, "error": error},
@@ -102,7 +102,7 @@ def _post_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
     def wrapper(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         if request.method == "POST":
             return view(request, slug)
-        response = _flow_error(request, _guide(slug), services.WrongMethod())
+        response = _flow_error(request, _guide(slug), WrongMethod())
         response["Allow"] = "POST"
         return response
 
@@ -119,10 +119,10 @@ def guide_list(request: HtmxHttpRequest) -> HttpResponse:
 @require_safe  # GET and HEAD (uptime monitors ask with HEAD)
 def guide_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Start screen, or wherever this browser's diagnosis for the guide stands."""
-    diagnosis = services.session_diagnosis(session=request.session, slug=slug)
+    diagnosis = ownership.session_diagnosis(session=request.session, slug=slug)
     if diagnosis is None:
         return _step(request, _guide(slug), None)
-    state = services.load_state(diagnosis=diagnosis)
+    state = commands.load_state(diagnosis=diagnosis)
     return _step(request, state.guide, state)
 
 
@@ -133,73 +133,68 @@ def start(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     form = StartForm(request.POST)
     try:
         if not form.is_valid():
-            raise services.FlowError
-        ticket = services.read_start_ticket(ticket=form.cleaned_data["ticket"], slug=slug)
-    except services.FlowError as error:
+            raise FlowError
+        ticket = ownership.read_start_ticket(ticket=form.cleaned_data["ticket"], slug=slug)
+    except FlowError as error:
         return _flow_error(request, guide, error)
-    diagnosis = services.session_diagnosis(session=request.session, slug=slug)
+    diagnosis = ownership.session_diagnosis(session=request.session, slug=slug)
     if diagnosis is None:
-        diagnosis = services.start_diagnosis(
+        diagnosis = commands.start_diagnosis(
             session=request.session, guide=guide, diagnosis_id=ticket
         )
-    return _after_post(request, guide, services.load_state(diagnosis=diagnosis))
+    return _after_post(request, guide, commands.load_state(diagnosis=diagnosis))
 
 
 @_post_only
 def answer(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Record the answer to the current step (a question's choice or a fix's result)."""
     form = AnswerForm(request.POST)
-    return _change(
-        request,
-        slug,
-        form,
-        lambda state: services.answer_step(
-            state=state, step_key=form.cleaned_data["step"], choice=form.cleaned_data["choice"]
-        ),
+    if not form.is_valid():
+        return _flow_error(request, _guide(slug), FlowError())
+    change = functools.partial(
+        commands.answer_step, step_key=form.cleaned_data["step"], choice=form.cleaned_data["choice"]
     )
+    return _change(request, slug, posted_id=str(form.cleaned_data["diagnosis"]), change=change)
 
 
 @_post_only
 def back(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Undo the last answer."""
     form = DiagnosisForm(request.POST)
-    return _change(
-        request,
-        slug,
-        form,
-        lambda state: services.go_back(state=state, step_key=form.cleaned_data["step"]),
-    )
+    if not form.is_valid():
+        return _flow_error(request, _guide(slug), FlowError())
+    change = functools.partial(commands.go_back, step_key=form.cleaned_data["step"])
+    return _change(request, slug, posted_id=str(form.cleaned_data["diagnosis"]), change=change)
 
 
 def _change(
     request: HtmxHttpRequest,
     slug: str,
-    form: DiagnosisForm,
-    change: Callable[[services.State], services.State],
+    *,
+    posted_id: str,
+    change: Callable[..., commands.State],
 ) -> HttpResponse:
-    """Check the form and the diagnosis it names, apply ``change``, then show the result.
+    """Check the diagnosis a valid form names, apply ``change(state=...)``, show the result.
 
-    A stale post (double submit, old tab) changes nothing and shows the current step.
+    A form from an old tab shows the current step; a stale post (double
+    submit, lost race) changes nothing and says so.
     """
-    if not form.is_valid():
-        return _flow_error(request, _guide(slug), services.FlowError())
-    posted_id = str(form.cleaned_data["diagnosis"])
     try:
-        diagnosis = services.check_ownership(
+        diagnosis = ownership.check_ownership(
             session=request.session, slug=slug, posted_id=posted_id
         )
-    except services.StaleStep:
+    except OldForm:
         return _resume(request, slug)
-    except services.FlowError as error:
+    except FlowError as error:
         return _flow_error(request, _guide(slug), error)
-    state = services.load_state(diagnosis=diagnosis)
+    state = commands.load_state(diagnosis=diagnosis)
     try:
-        state = change(state)
-    except services.StaleStep:
+        state = change(state=state)
+    except StaleStep:
         diagnosis.refresh_from_db()
-        state = services.load_state(diagnosis=diagnosis)
+        state = commands.load_state(diagnosis=diagnosis)
         return _after_post(request, state.guide, state, notice=STALE_NOTICE)
-    except services.FlowError as error:
+    except FlowError as error:
         return _flow_error(request, state.guide, error)
     return _after_post(request, state.guide, state)
 
@@ -214,51 +209,51 @@ def restart(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     guide = _guide(slug)
     form = RestartForm(request.POST)
     if not form.is_valid():
-        return _flow_error(request, guide, services.FlowError())
+        return _flow_error(request, guide, FlowError())
     try:
-        current = services.check_ownership(
+        current = ownership.check_ownership(
             session=request.session, slug=slug, posted_id=str(form.cleaned_data["diagnosis"])
         )
-    except services.NotYourDiagnosis as error:
+    except NotYourDiagnosis as error:
         return _flow_error(request, guide, error)
-    except services.StaleStep:
+    except OldForm:
         return _resume(request, slug)  # an old tab: show the current step
-    except services.SessionExpired:
+    except SessionExpired:
         current = None  # the session ended: starting over is still what was asked
-    state = services.load_state(diagnosis=current) if current else None
+    state = commands.load_state(diagnosis=current) if current else None
     try:
-        diagnosis = services.start_over(
+        diagnosis = commands.start_over(
             session=request.session,
             state=state,
             guide=guide,
             step_key=form.cleaned_data["step"],
             confirmed=form.cleaned_data["confirm"],
         )
-    except services.ConfirmFirst:
+    except ConfirmFirst:
         context = {"guide": state.guide, "state": state, "confirm_restart": True}
-        return _page(request, "diagnostics/step.html", context)
-    except services.StaleStep:
+        return render_page(request, "diagnostics/step.html", context)
+    except StaleStep:
         # A double click, or an old tab: the restart it asked for already
         # happened (or progress was made since), so show the current step.
         return _resume(request, slug)
-    return _after_post(request, guide, services.load_state(diagnosis=diagnosis))
+    return _after_post(request, guide, commands.load_state(diagnosis=diagnosis))
 
 
 def _resume(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """A form from an earlier diagnosis of this browser: show the current one."""
-    diagnosis = services.session_diagnosis(session=request.session, slug=slug)
+    diagnosis = ownership.session_diagnosis(session=request.session, slug=slug)
     if diagnosis is None:
         return _step(request, _guide(slug), None)
-    state = services.load_state(diagnosis=diagnosis)
+    state = commands.load_state(diagnosis=diagnosis)
     return _after_post(request, state.guide, state, notice=STALE_NOTICE)
 
 
 def not_found(request: HtmxHttpRequest, exception: Exception | None = None) -> HttpResponse:
     """``handler404``: the full 404 page, or just a panel saying so for htmx requests."""
     if getattr(request, "htmx", False):
-        error = services.NotFound()
+        error = NotFound()
         context = {"guide": None, "title": error.title, "error": error}
-        return _page(request, "diagnostics/error.html", context, status=error.status)
+        return render_page(request, "diagnostics/error.html", context, status=error.status)
     return render(request, "404.html", status=404)
 
 
@@ -277,8 +272,8 @@ def csrf_failure(request: HtmxHttpRequest, reason: str = "") -> HttpResponse:
         slug = request.resolver_match.kwargs.get("slug", "") if request.resolver_match else ""
         guide = Guide.objects.filter(slug=slug, current_version__isnull=False).first()
         context = {"guide": guide, "title": "Your session has ended"}
-        context["error"] = services.SessionExpired()
-        return _page(request, "diagnostics/error.html", context, status=403)
+        context["error"] = SessionExpired()
+        return render_page(request, "diagnostics/error.html", context, status=403)
     response = render(request, "403_csrf.html", {"retry_url": retry_url(request)}, status=403)
     if htmx:
         response["HX-Refresh"] = "true"

@@ -1,11 +1,11 @@
-"""The same flow under ``/embed/``, for other sites' iframes (see diagnostics/embed.py)."""
+"""The same flow under ``/embed/``, for other sites' iframes (see diagnostics/embed/)."""
 
 from __future__ import annotations
 
 from django.urls import path
 
-from diagnostics import urls
-from diagnostics.embed import embedded
+from diagnostics.embed.views import embedded
+from diagnostics.flow import urls
 
 app_name = "diagnostics"
 

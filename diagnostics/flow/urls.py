@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from diagnostics import views
+from diagnostics.flow import views
 
 app_name = "diagnostics"
 

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q
 
-from diagnostics.models import Diagnosis, FixAttempt, Guide
+from diagnostics import engine
+from diagnostics.models import Diagnosis, FixAttempt, Guide, guide_for_version
 
 
 @dataclass(frozen=True)
@@ -45,11 +46,11 @@ class GuideReport:
 def _labels(guide: Guide) -> dict[str, str]:
     """Human names for step keys, across every version of the guide (newest wins)."""
     labels: dict[str, str] = {}
-    for version in guide.versions.order_by("number"):
-        parsed = version.engine_guide
-        labels.update({f"question:{q.id}": q.prompt for q in parsed.questions})
-        labels.update({f"fix:{f.id}": f.title for f in parsed.fixes})
-        labels.update({f"outcome:{o.id}": o.title for o in parsed.outcomes.values()})
+    for version_id in guide.versions.order_by("number").values_list("pk", flat=True):
+        parsed = guide_for_version(version_id)
+        steps = [*parsed.questions, *parsed.fixes, *parsed.outcomes.values()]
+        keys = [engine.step_key(step) for step in steps]
+        labels.update({key: parsed.label(key) for key in keys})
     return labels
 
 
@@ -74,7 +75,10 @@ def guide_report(*, guide: Guide) -> GuideReport:
         )
         .order_by("-tried", "fix")
     )
-    fixes = [FixFigures(title=labels.get(f"fix:{row['fix']}", row["fix"]), **row) for row in rows]
+    fixes = [
+        FixFigures(title=labels.get(engine.make_key("fix", row["fix"]), row["fix"]), **row)
+        for row in rows
+    ]
     stopped = (
         diagnoses.filter(status__in=[Diagnosis.Status.ABANDONED, Diagnosis.Status.IN_PROGRESS])
         .values("last_step")

@@ -1,0 +1,31 @@
+"""The flow inside another site's iframe, where third-party cookies are blocked.
+
+A cross-site iframe usually gets no cookies at all, so neither the session nor
+Django's CSRF cookie can work there. Embedded pages therefore carry the
+diagnosis in a signed token (``?d=...`` on pages, a hidden ``d`` field in
+forms) instead of the session:
+
+* :func:`~diagnostics.embed.views.embedded` wraps each view for ``/embed/``
+  and swaps ``request.session`` for a
+  :class:`~diagnostics.embed.tokens.TokenSession` built from that token, so
+  the views and commands run unchanged;
+* the token is a signed, unguessable capability for one diagnosis, which is
+  what CSRF protection would otherwise provide, so embedded views are
+  CSRF-exempt; without a valid token a post can only start a diagnosis (a
+  Start posted twice joins the untouched one it opened, see
+  :func:`diagnostics.flow.ownership.start_ticket`);
+* every response under ``/embed/`` may be framed only by the origins in
+  ``HELPDESK_EMBED_ORIGINS`` (``Content-Security-Policy: frame-ancestors``),
+  error pages made outside the views (404, 429, 503) included, and its links
+  stay under ``/embed/``
+  (:class:`~diagnostics.embed.framing.EmbedFramingMiddleware`); with no
+  origins configured, embedding is switched off and ``/embed/`` answers 404.
+
+``/embed/`` is a second instance of the ``diagnostics`` app namespace
+(``diagnostics/embed/urls.py``), so ``{% url 'diagnostics:...' %}`` in templates
+points at the embedded URLs automatically.
+
+Modules: ``tokens`` (the token and the stand-in session), ``framing`` (the
+middleware and its ``frame-ancestors``), ``views`` (the wrapper), ``links``
+(where error pages lead under ``/embed/``) and ``urls``.
+"""

@@ -1,0 +1,41 @@
+"""The flow's views, wrapped for ``/embed/``: identified by token instead of cookie."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+
+from diagnostics.embed.tokens import NAMESPACE, TOKEN_FIELD, session_from_token
+
+
+def embedded(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """``view`` for ``/embed/``: identified by token instead of cookie."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not settings.HELPDESK_EMBED_ORIGINS:
+            raise Http404("Embedding is not enabled.")
+        data = request.POST if request.method == "POST" else request.GET
+        request.session = session_from_token(data.get(TOKEN_FIELD, ""))
+        response = view(request, *args, **kwargs)
+        token = request.session.token()
+        if not token:
+            return response
+        query = "?" + urlencode({TOKEN_FIELD: token})
+        if response.status_code in (301, 302, 303):
+            response["Location"] += query
+        elif request.headers.get("HX-Request") == "true" and "slug" in kwargs:
+            # htmx swapped a step in place: put the token in the frame's own
+            # address too, so reloading the iframe comes back to this step.
+            page = reverse("diagnostics:guide", args=[kwargs["slug"]], current_app=NAMESPACE)
+            response["HX-Replace-Url"] = page + query
+        return response
+
+    return csrf_exempt(wrapper)

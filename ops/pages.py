@@ -1,0 +1,38 @@
+"""Rendering a screen: the whole page, or only its swappable panel for htmx.
+
+Every screen is one page template whose swappable region is a
+``{% partialdef panel %}``. A request from htmx (``HX-Request: true``) gets the
+panel alone, to swap in place; any other request gets the whole page. The
+answer therefore varies on that header (``Vary: HX-Request``), so no cache
+ever hands a panel to a browser that asked for a page, or the reverse.
+
+This is the edge's helper, used by the flow's views and by the error pages
+made before any view runs (the rate limit's 429), so htmx is detected from the
+header itself rather than from django-htmx's ``request.htmx``, which only
+exists once its middleware has run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+
+PANEL = "panel"
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    """Whether htmx sent this request (and so wants a panel, not a page)."""
+    return request.headers.get("HX-Request") == "true"
+
+
+def render_page(
+    request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200
+) -> HttpResponse:
+    """The whole page ``template``, or only its ``panel`` partial for htmx requests."""
+    name = f"{template}#{PANEL}" if is_htmx(request) else template
+    response = render(request, name, context, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
