@@ -39,6 +39,7 @@ test: install
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen hadolint Dockerfile
+	$(UV) run --frozen lint-imports
 	@echo "== Test suite on SQLite"
 	env -u DATABASE_URL -u REDIS_URL $(UV) run --frozen pytest
 	@if $(UV) run --frozen python -c 'import sys, psycopg; psycopg.connect(sys.argv[1], connect_timeout=3).close()' '$(TEST_POSTGRES_URL)' >/dev/null 2>&1; then \
@@ -55,6 +56,7 @@ lint: install
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen hadolint Dockerfile
+	$(UV) run --frozen lint-imports
 
 format: install
 	$(UV) run --frozen ruff check --fix .
