@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from diagnostics.engine.conditions import applies, matches
@@ -129,6 +129,7 @@ class Stat:
 
 
 type EvidenceTable = Mapping[tuple[str, str, str], Stat]  # (context, kind, key) -> Stat
+type _Row = tuple[str, str, Stat]  # kind, key, stat
 
 
 @dataclass(frozen=True)
@@ -156,11 +157,6 @@ def _compatible(context: Mapping[str, str], other: Mapping[str, str]) -> bool:
     return all(other.get(q, c) == c for q, c in context.items())
 
 
-def _covers(context: Mapping[str, str], other: Mapping[str, str]) -> bool:
-    """``other`` gave every answer of ``context`` (and maybe more)."""
-    return all(other.get(q) == c for q, c in context.items())
-
-
 def _gamma_draw(rng: random.Random, shape: float) -> float:
     return rng.gammavariate(shape, 1.0) if shape > 0 else 0.0
 
@@ -176,11 +172,18 @@ class Knowledge:
         self.guide = guide
         self.pinned = pinned
         self.learned = evidence is not None and not pinned
-        self._by_context: dict[str, tuple[dict[str, str], dict[tuple[str, str], Stat]]] = {}
+        # Per context: its answers, then its rows split into answers and the rest.
+        self._by_context: dict[str, tuple[dict[str, str], list[_Row], list[_Row]]] = {}
         for (context, kind, key), stat in (evidence or {}).items() if self.learned else ():
-            rows = self._by_context.setdefault(context, (parse_context_key(context), {}))[1]
-            rows[(kind, key)] = stat
-        self._pooled: dict[tuple[str, str], dict[str, tuple[int, float]]] = {}
+            if (entry := self._by_context.get(context)) is None:
+                entry = self._by_context[context] = (parse_context_key(context), [], [])
+            entry[1 if kind == "answer" else 2].append((kind, key, stat))
+        # Which contexts gave each answer, to find those covering a context quickly.
+        self._giving: dict[tuple[str, str], set[str]] = {}
+        for name, (answers, _, _) in self._by_context.items():
+            for pair in answers.items():
+                self._giving.setdefault(pair, set()).add(name)
+        self._pooled: dict[tuple[str, str], dict[str, dict[str, tuple[int, float]]]] = {}
         self._posteriors: dict[str, _Posterior] = {}
         self._answers: dict[tuple[str, str], tuple[tuple[str, ...], tuple[float, ...]]] = {}
         self._priors: dict[str, dict[str, float]] = {}
@@ -190,21 +193,32 @@ class Knowledge:
     # --- pooled evidence ---
 
     def _pool(self, context: Mapping[str, str], kind: str) -> dict[str, tuple[int, float]]:
-        """Per key of ``kind``: (raw count, weight) over the evidence that counts here."""
-        cache_key = (context_key(context), kind)
-        if (pooled := self._pooled.get(cache_key)) is not None:
-            return pooled
-        accept = _compatible if kind == "answer" else _covers
-        pooled = {}
-        for answers, rows in self._by_context.values():
-            if not accept(context, answers):
-                continue
-            for (row_kind, key), stat in rows.items():
-                if row_kind == kind:
-                    count, weight = pooled.get(key, (0, 0.0))
-                    pooled[key] = (count + stat.count, weight + stat.weight)
-        self._pooled[cache_key] = pooled
-        return pooled
+        """Per key of ``kind``: (raw count, weight) over the evidence that counts here.
+
+        Answers count from every diagnosis whose answers do not contradict the
+        context; everything else from those that gave every answer of it.
+        """
+        loose = kind == "answer"
+        cache_key = (context_key(context), "answer" if loose else "")
+        if (pooled := self._pooled.get(cache_key)) is None:
+            if loose:
+                names: Iterable[str] = (
+                    name
+                    for name, (answers, _, _) in self._by_context.items()
+                    if _compatible(context, answers)
+                )
+            else:
+                names = self._by_context
+                for pair in context.items():
+                    names = self._giving.get(pair, set()).intersection(names)
+            pooled = {}
+            for name in names:
+                for row_kind, key, stat in self._by_context[name][1 if loose else 2]:
+                    by_key = pooled.setdefault(row_kind, {})
+                    count, weight = by_key.get(key, (0, 0.0))
+                    by_key[key] = (count + stat.count, weight + stat.weight)
+            self._pooled[cache_key] = pooled
+        return pooled.get(kind, {})
 
     # --- answers ---
 
