@@ -155,11 +155,12 @@ def htmx_flow(client: Client, guide: Guide) -> Flow:
     return Flow(client, htmx=True)
 
 
-# Answers that lead to the fix phase with the most fixes applicable.
+# Answers that lead to the fix phase with the most fixes applicable (iCloud.com
+# not checked, so the other devices' question is asked too).
 EVERYTHING_UNSURE = {
     "apple_status": "all_green",
     "account": "not_sure",
-    "icloud_web": "missing",
+    "icloud_web": "cannot_check",
     "contacts_sync": "not_sure",
     "storage": "not_sure",
     "same_account": "not_sure",
