@@ -9,6 +9,7 @@ third-party one.
 from __future__ import annotations
 
 import html
+import re
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -94,6 +95,9 @@ def test_a_whole_diagnosis_inside_another_sites_iframe(
     frame = the_frame(page)
     desk = Helpdesk(frame)  # a Frame answers the same calls as a Page
     expect(desk.heading).to_have_text("Let's get this sorted")
+    # app.js binds the start ticket to this page with a random value of its own.
+    browser_value = frame.locator("form input[name=browser]")
+    expect(browser_value).to_have_attribute("value", re.compile(r"^[0-9a-f]{32}$"))
     desk.start()
     assert axe_violations(frame) == []  # the embedded question screen
     # Apple's status page opens in a new tab, not inside the shop's iframe.
