@@ -282,6 +282,11 @@ HELPDESK_SITE_NAME = env_str("HELPDESK_SITE_NAME", "Help desk")
 # Origins allowed to show the flow in an iframe under /embed/ (docs/embedding.md),
 # e.g. "https://www.example.com". Empty: embedding is off and /embed/ is a 404.
 HELPDESK_EMBED_ORIGINS = env_origins("HELPDESK_EMBED_ORIGINS")
+# Diagnoses opened but never answered are deleted by `manage.py purge_diagnoses --yes`
+# once they are this many hours old (docs/operations.md).
+HELPDESK_UNANSWERED_RETENTION_HOURS = env_int(
+    "HELPDESK_UNANSWERED_RETENTION_HOURS", default=24, minimum=1
+)
 
 # Web addresses in guide text ("icloud.com") become links; assume https for them.
 URLIZE_ASSUME_HTTPS = True

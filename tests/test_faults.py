@@ -470,7 +470,9 @@ def test_a_500_inside_an_iframe_stays_in_the_iframe(guide: Guide, settings: obje
     settings.HELPDESK_EMBED_ORIGINS = ["https://shop.example.com"]
     client = Client(raise_request_exception=False)
     with mock.patch("diagnostics.flow.commands.start_diagnosis", side_effect=RuntimeError("a bug")):
-        response = client.post("/embed/guides/icloud-contacts/start/")
+        response = client.post(
+            "/embed/guides/icloud-contacts/start/", headers={"Sec-Fetch-Site": "same-origin"}
+        )
     assert response.status_code == 500
     assert 'href="/embed/">Back to the help desk' in response.content.decode()
     assert "X-Frame-Options" not in response

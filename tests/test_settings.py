@@ -137,6 +137,8 @@ def test_without_a_secret_key_production_refuses_to_start() -> None:
         ("REDIS_URL", "http://cache:6379", "must start with redis://"),
         ("DJANGO_DEBUG", "maybe", "must be true or false"),
         ("HELPDESK_RATE_LIMIT_POSTS", "lots", "must be a whole number"),
+        ("HELPDESK_UNANSWERED_RETENTION_HOURS", "a day", "must be a whole number"),
+        ("HELPDESK_UNANSWERED_RETENTION_HOURS", "0", "must be at least 1"),
         ("HELPDESK_RATE_LIMIT_BACKEND", "memcached", "must be one of cache, database"),
         ("DJANGO_EMAIL_USE_SSL", "true", "Set only one of"),
         ("LOG_LEVEL", "verbose", "must be one of debug, info, warning, warn, error"),

@@ -134,7 +134,11 @@ def start(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     try:
         if not form.is_valid():
             raise FlowError
-        ticket = ownership.read_start_ticket(ticket=form.cleaned_data["ticket"], slug=slug)
+        ticket = ownership.read_start_ticket(
+            ticket=form.cleaned_data["ticket"],
+            slug=slug,
+            browser=ownership.browser_of(request, posted=form.cleaned_data["browser"]),
+        )
     except FlowError as error:
         return _flow_error(request, guide, error)
     diagnosis = ownership.session_diagnosis(session=request.session, slug=slug)
