@@ -86,3 +86,27 @@ def test_someone_coming_back_after_the_purge_is_told_their_session_ended(
     assert "Your session has ended" in response.content.decode()
     flow.get()
     assert flow.heading == "Let's get this sorted"
+
+
+def test_a_diagnosis_purged_while_its_answer_is_in_flight_gets_the_ended_page(
+    diagnoses: dict[str, Flow],
+) -> None:
+    """The purge deletes the row between the view reading it and writing the answer."""
+    from unittest import mock
+
+    from diagnostics.flow import commands
+
+    flow = diagnoses["old_unanswered"]
+    load_state = commands.load_state
+
+    def load_then_purge(*, diagnosis: Diagnosis) -> commands.State:
+        state = load_state(diagnosis=diagnosis)
+        purge("--yes")
+        return state
+
+    with mock.patch.object(commands, "load_state", side_effect=load_then_purge):
+        response = flow.answer("all_green")
+    assert response.status_code == 410
+    assert "Your session has ended" in response.content.decode()
+    assert not Diagnosis.objects.filter(pk=flow.diagnosis).exists()
+    assert Answer.objects.count() == 1  # only old_answered's
