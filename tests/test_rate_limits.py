@@ -18,10 +18,10 @@ from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
-from bench import harness
 from diagnostics.models import Answer
 from ops.models import RateLimitCounter
 from ops.ratelimit import bucket_for
+from tests import servers
 from tests.conftest import Flow
 from tests.local_services import needs_redis, redis_cache, redis_url, suite_database
 
@@ -197,7 +197,7 @@ def test_an_unreachable_redis_lets_people_through(
 
 def burst(base: str, posts: int) -> list[int]:
     """``posts`` simultaneous start POSTs from one browser; their status codes."""
-    browser = harness.Browser(base, htmx=True)
+    browser = servers.Browser(base, htmx=True)
     browser.get()
     token = browser.fields()["csrfmiddlewaretoken"]
     codes: list[int] = []
@@ -205,7 +205,7 @@ def burst(base: str, posts: int) -> list[int]:
 
     def one() -> None:
         gate.wait()
-        response = harness.request(
+        response = servers.request(
             base,
             "POST",
             "/guides/icloud-contacts/start/",
@@ -228,7 +228,7 @@ def test_concurrent_posts_across_workers_are_counted_exactly(
 ) -> None:
     if counter == "redis":
         needs_redis()
-    with harness.fresh_database(suite_database(), tmp_path, name="ratelimit") as url:
+    with servers.fresh_database(suite_database(), tmp_path, name="ratelimit") as url:
         extra = {
             "DJANGO_STATIC_ROOT": str(collected_static),
             "HELPDESK_RATE_LIMIT_POSTS": "10",
@@ -238,7 +238,7 @@ def test_concurrent_posts_across_workers_are_counted_exactly(
         }
         if counter == "redis":
             extra |= {"REDIS_URL": redis_url(), "CACHE_KEY_PREFIX": f"t-{secrets.token_hex(4)}"}
-        with harness.Gunicorn(harness.production_env(url, **extra), workers=2) as server:
+        with servers.Gunicorn(servers.production_env(url, **extra), workers=2) as server:
             codes = burst(server.base, 30)
     assert len(codes) == 30
     assert codes.count(200) == 10, codes
