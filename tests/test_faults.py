@@ -31,6 +31,7 @@ from diagnostics.models import Answer, Diagnosis, Guide
 from tests import servers
 from tests.conftest import GUIDES_DIR, SLUG, Flow
 from tests.local_services import needs_postgres, suite_database
+from tests.threads import Threads
 
 pytestmark = pytest.mark.django_db
 
@@ -117,16 +118,13 @@ def test_a_worker_killed_during_load_loses_no_acknowledged_answer(
         with servers.Gunicorn(env, workers=2, log_path=tmp_path / "gunicorn.log") as server:
             original = set(server.worker_pids())
             deadline = time.monotonic() + 7
-            people = [
-                threading.Thread(target=person, args=(seed, server.base)) for seed in range(6)
-            ]
-            for thread in people:
-                thread.start()
+            people = Threads()
+            for seed in range(6):
+                people.start(person, seed, server.base)
             for kill in range(4):
                 time.sleep(1.2)
                 os.kill(Random(kill).choice(server.worker_pids()), signal.SIGKILL)
-            for thread in people:
-                thread.join(timeout=60)
+            people.join(timeout=60)
             # gunicorn replaced the killed workers and the node is healthy again.
             assert len(server.worker_pids()) == 2
             assert set(server.worker_pids()) != original
