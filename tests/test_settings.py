@@ -199,7 +199,7 @@ def test_postgres_and_redis_for_scaling_out() -> None:
         REDIS_URL="redis://cache.internal:6379/0",
         DATABASE_POOL_MAX_SIZE="8",
     )
-    assert found["ENGINE"] == "django.db.backends.postgresql"
+    assert found["ENGINE"] == "ops.postgresql"  # Django's, with a breaker (ops/outage.py)
     assert found["NAME"] == "helpdesk"
     assert found["POOL"] == {"min_size": 1, "max_size": 8, "timeout": 10}
     assert found["POOL_CHECKS"] is True  # dead connections are replaced, not handed out
