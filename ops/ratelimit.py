@@ -277,7 +277,7 @@ class RefusalNotes:
 
     def prune(self, moment: float) -> None:
         """Now and then: log what expired notes still hold, and forget them."""
-        if moment - self._pruned_at < 1:
+        if 0 <= moment - self._pruned_at < 1:  # (a clock set back prunes at once)
             return
         with self._lock:
             self._pruned_at = moment
@@ -286,6 +286,7 @@ class RefusalNotes:
     def clear(self) -> None:
         with self._lock:
             self._notes.clear()
+            self._pruned_at = 0.0
 
     def _prune(self, moment: float, *, everything: bool = False) -> None:
         for digest, note in list(self._notes.items()):

@@ -13,8 +13,8 @@ from unittest import mock
 
 import pytest
 from django.db import OperationalError, connection
-from django.db.migrations.recorder import MigrationRecorder
 from django.db.backends.utils import CursorWrapper
+from django.db.migrations.recorder import MigrationRecorder
 from django.test import Client, override_settings
 
 from ops import health
