@@ -168,9 +168,7 @@ def test_a_production_server_refuses_to_start_without_its_sqlite_file(
     server = harness.Gunicorn(env, workers=1, log_path=tmp_path / "gunicorn.log")
     with pytest.raises(RuntimeError, match="exited early") as failure:
         server.start()
-    assert f"ImproperlyConfigured: The SQLite database {path} (SQLITE_PATH) does not exist" in (
-        str(failure.value)
-    )
+    assert f"error: The SQLite database {path} (SQLITE_PATH) does not exist" in (str(failure.value))
     assert not path.exists()
     # The entrypoint's prepare step creates it; then the server starts and is healthy.
     harness.manage(env, "prepare_database")
