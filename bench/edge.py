@@ -12,7 +12,8 @@
   default limit (60 a minute). Prints how many drew a 429, for each proxy
   setting the app accepts at start-up.
 * **refused**: in-process (Django's test client, SQLite): the queries a POST
-  costs once its client is over the limit, and the time of 1000 such POSTs.
+  costs once its client is over the limit, and the time and the warning lines
+  of 1000 such POSTs.
 
 Every loop is bounded. Traffic goes to 127.0.0.1 only.
 """
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import os
 import socket
 import sys
@@ -145,7 +147,7 @@ def refused(static_root: Path, workdir: Path) -> None:
             DJANGO_SECURE_SSL_REDIRECT="false",
             DJANGO_ALLOWED_HOSTS="testserver",
             HELPDESK_RATE_LIMIT_POSTS="5",
-            LOG_LEVEL="ERROR",
+            LOG_LEVEL="WARNING",
             DJANGO_SETTINGS_MODULE="helpdesk.settings",
         )
     )
@@ -158,6 +160,17 @@ def refused(static_root: Path, workdir: Path) -> None:
     from django.test.utils import CaptureQueriesContext, setup_test_environment
 
     setup_test_environment()
+
+    class Count(logging.Handler):
+        lines = 0
+
+        def emit(self, record: logging.LogRecord) -> None:
+            Count.lines += 1
+
+    for name in ("", "django", "django.request"):  # count warnings instead of printing them
+        logging.getLogger(name).handlers = [Count()] if name == "" else []
+        logging.getLogger(name).propagate = True
+    logging.getLogger().setLevel(logging.WARNING)
     call_command("migrate", verbosity=0)
     call_command("load_guides", verbosity=0)
     client = Client(REMOTE_ADDR="198.51.100.9")
@@ -167,11 +180,13 @@ def refused(static_root: Path, workdir: Path) -> None:
     with CaptureQueriesContext(connection) as queries:
         assert client.post(start).status_code == 429
     print(f"refused: one refused POST makes {len(queries.captured_queries)} queries")
+    Count.lines = 0
     t0 = time.monotonic()
     for _ in range(1000):
         client.post(start)
     seconds = time.monotonic() - t0
     print(f"refused: 1000 refused POSTs in {seconds:.2f} s ({seconds:.2f} ms each)")
+    print(f"refused: {Count.lines} warning lines logged for them")
 
 
 def main() -> None:
