@@ -74,6 +74,10 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
+# /healthz checks on every probe that this model's table answers (ops/health.py):
+# one every page needs, so an empty or replaced database is not called healthy.
+HELPDESK_HEALTH_MODEL = "diagnostics.Guide"
+
 ROOT_URLCONF = "helpdesk.urls"
 WSGI_APPLICATION = "helpdesk.wsgi.application"
 

@@ -12,7 +12,8 @@ answers, 503 when anything does not:
 * ``schema``: the database holds this release's tables. Until it has once
   succeeded in this process, the latest migration of every app must be
   recorded as applied; and on every probe one core table must answer
-  (:data:`CORE_MODEL`, one row at most). A database that lost its file, or was
+  (``settings.HELPDESK_HEALTH_MODEL``, one row at most; the site names it, as
+  this module knows no app). A database that lost its file, or was
   never migrated, answers ``SELECT 1`` happily but fails every page: this says
   ``"unmigrated"`` instead of ``"ok"``. ``"unknown"`` when the database itself
   did not answer.
@@ -40,8 +41,6 @@ logger = logging.getLogger(__name__)
 HEALTH_PATHS = frozenset({"/healthz", "/healthz/"})
 # The longest /healthz waits for a database connection.
 DATABASE_WAIT_SECONDS = 1.0
-# A table every page needs: the guides.
-CORE_MODEL = "diagnostics.Guide"
 
 _migrated = False  # set once this process has seen every migration applied
 
@@ -73,7 +72,9 @@ def check_schema() -> str:
                 logger.warning("healthz: migrations not applied: %s", sorted(missing))
                 return "unmigrated"
             _migrated = True
-        list(apps.get_model(CORE_MODEL).objects.values_list("pk")[:1])
+        core = getattr(settings, "HELPDESK_HEALTH_MODEL", "")
+        if core:
+            list(apps.get_model(core).objects.values_list("pk")[:1])
     except DatabaseError as error:
         logger.warning("healthz: schema not usable: %r", error)
         return "unmigrated"
