@@ -14,6 +14,7 @@ from django.test import Client, override_settings
 
 from diagnostics import engine
 from diagnostics.models import Guide, forget_parsed_guides
+from ops import outage, ratelimit
 
 GUIDES_DIR = Path(__file__).resolve().parent.parent / "diagnostics" / "guides"
 SLUG = "icloud-contacts"
@@ -42,6 +43,17 @@ def _fresh_parsed_guides() -> Iterator[None]:
     forget_parsed_guides()
     yield
     forget_parsed_guides()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_state() -> Iterator[None]:
+    """Each test starts with no client noted as over its rate limit and no database
+    marked down: both are per-process memories that must not outlive a test."""
+    ratelimit.notes.clear()
+    outage.guard.reset()
+    yield
+    ratelimit.notes.clear()
+    outage.guard.reset()
 
 
 @pytest.fixture(scope="session")

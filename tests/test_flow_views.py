@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from http.cookies import SimpleCookie
 from unittest import mock
 
 import pytest
@@ -73,9 +74,12 @@ def test_the_same_start_posted_twice_opens_one_diagnosis(
     first = Flow(client, htmx=htmx)
     first.get()
     ticket = first.field("ticket")
+    cookies_of_the_start_page = SimpleCookie(client.cookies)
     first.post("start", {"ticket": ticket})
-    # The second post of a double click left before the first's cookie arrived.
+    # The second post of a double click left before the first's answer (and its
+    # session cookie) arrived: same browser, same cookies as on the start page.
     second = Flow(Client(), htmx=htmx)
+    second.client.cookies = cookies_of_the_start_page
     second.post("start", {"ticket": ticket})
     assert Diagnosis.objects.count() == 1
     assert second.diagnosis == first.diagnosis

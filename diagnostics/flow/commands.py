@@ -330,7 +330,11 @@ def start_over(
 
 
 def mark_abandoned(*, idle_for: timedelta) -> int:
-    """Mark unfinished diagnoses untouched for ``idle_for`` as abandoned; return how many."""
+    """Mark unfinished diagnoses untouched for ``idle_for`` as abandoned; return how many.
+
+    One opened and never answered (``revision`` 0) is left as it is: nobody
+    gave up on anything there, and ``purge_diagnoses`` deletes it in time.
+    """
     return Diagnosis.objects.filter(
-        status=Diagnosis.Status.IN_PROGRESS, updated__lt=timezone.now() - idle_for
+        status=Diagnosis.Status.IN_PROGRESS, updated__lt=timezone.now() - idle_for, revision__gt=0
     ).update(status=Diagnosis.Status.ABANDONED)

@@ -6,7 +6,8 @@ from django import forms
 
 
 class StartForm(forms.Form):
-    ticket = forms.CharField(required=False, max_length=200)  # see services.start_ticket
+    ticket = forms.CharField(required=False, max_length=200)  # see ownership.start_ticket
+    browser = forms.CharField(required=False, max_length=64)  # see ownership.browser_of
 
 
 class DiagnosisForm(forms.Form):

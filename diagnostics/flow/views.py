@@ -33,7 +33,7 @@ from diagnostics.flow.errors import (
     WrongMethod,
 )
 from diagnostics.flow.forms import AnswerForm, DiagnosisForm, RestartForm, StartForm
-from diagnostics.models import Guide
+from diagnostics.models import Diagnosis, Guide
 from ops.errors import retry_url
 from ops.pages import render_page
 
@@ -134,7 +134,11 @@ def start(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     try:
         if not form.is_valid():
             raise FlowError
-        ticket = ownership.read_start_ticket(ticket=form.cleaned_data["ticket"], slug=slug)
+        ticket = ownership.read_start_ticket(
+            ticket=form.cleaned_data["ticket"],
+            slug=slug,
+            browser=ownership.browser_of(request, posted=form.cleaned_data["browser"]),
+        )
     except FlowError as error:
         return _flow_error(request, guide, error)
     diagnosis = ownership.session_diagnosis(session=request.session, slug=slug)
@@ -191,7 +195,10 @@ def _change(
     try:
         state = change(state=state)
     except StaleStep:
-        diagnosis.refresh_from_db()
+        try:
+            diagnosis.refresh_from_db()
+        except Diagnosis.DoesNotExist:  # purged while the post was in flight
+            return _flow_error(request, state.guide, SessionExpired())
         state = commands.load_state(diagnosis=diagnosis)
         return _after_post(request, state.guide, state, notice=STALE_NOTICE)
     except FlowError as error:

@@ -8,6 +8,8 @@
 // - Coming back to the page from the browser's history shows the current step.
 // - The escalation summary gets a "Print or save" button.
 // - The second click of a double click or double tap is ignored on answers.
+// - Inside another site's iframe (no cookies), the start form carries a random
+//   value made by this page, so its start ticket counts for this browser only.
 (function () {
   "use strict";
   var FULL_PAGE = /^\s*(<!doctype|<html)/i;
@@ -155,5 +157,34 @@
     }
   }, true);
 
+  // Embedded pages have no cookie to tell this browser from another, so the
+  // start form carries a random value of this page's own: the same Start
+  // posted twice from here opens one diagnosis, and its ticket posted from any
+  // other browser opens a new one there (diagnostics/flow/ownership.py).
+  var pageValue = "";
+  function bindStartForms() {
+    if (window.location.pathname.indexOf("/embed/") !== 0 || !window.crypto) {
+      return;
+    }
+    if (!pageValue) {
+      var bytes = new Uint8Array(16);
+      window.crypto.getRandomValues(bytes);
+      pageValue = Array.prototype.map.call(bytes, function (b) {
+        return (b + 256).toString(16).slice(1);
+      }).join("");
+    }
+    document.querySelectorAll("form").forEach(function (form) {
+      if (form.querySelector("input[name=ticket]") && !form.querySelector("input[name=browser]")) {
+        var field = document.createElement("input");
+        field.type = "hidden";
+        field.name = "browser";
+        field.value = pageValue;
+        form.appendChild(field);
+      }
+    });
+  }
+  document.addEventListener("htmx:load", bindStartForms);  // a start screen swapped in
+
+  bindStartForms();
   revealPrintButtons();
 })();
