@@ -103,31 +103,43 @@ def env_url(name: str, *, schemes: tuple[str, ...]) -> str:
     return value
 
 
-def env_origins(name: str) -> list[str]:
-    """Read a comma-separated list of exact web origins (``https://shop.example``).
+def parse_origin(item: str) -> str:
+    """One exact web origin (``https://shop.example``), normalised; ValueError if not one.
 
-    Each must be a scheme (http or https) and a host, with an optional port and
-    nothing else: no path, no login, no wildcard, nothing that could add to a
-    header. Scheme and host are lower-cased, as browsers compare them.
+    A scheme (http or https) and a host, with an optional port and nothing
+    else: no path, no login, no wildcard, nothing that could add to a header.
+    Scheme and host are lower-cased, as browsers compare them. The one rule for
+    origins, wherever they come from (``HELPDESK_EMBED_ORIGINS``, the admin's
+    embedding sites, the embed snippet's ``site``).
     """
+    item = item.strip()
+    if not item or any(char in item for char in "*;'\" \t\r\n,"):
+        raise ValueError(item)
+    try:
+        parts = urlsplit(item)
+        port = parts.port
+    except ValueError:  # a broken IPv6 literal or a port that is not a number
+        raise ValueError(item) from None
+    scheme, host = parts.scheme.lower(), parts.hostname
+    if scheme not in ("http", "https") or not host or parts.username or parts.password:
+        raise ValueError(item)
+    host = f"[{host}]" if ":" in host else host
+    origin = f"{scheme}://{host}" + (f":{port}" if port is not None else "")
+    if origin != item.lower():  # a path, a query, an empty port...
+        raise ValueError(item)
+    return origin
+
+
+def env_origins(name: str) -> list[str]:
+    """Read a comma-separated list of exact web origins (see :func:`parse_origin`)."""
     origins = []
     for item in env_list(name):
-        problem = f"{name} must list exact origins such as https://shop.example.com, not {item!r}."
-        if any(char in item for char in "*;'\" \t"):
-            raise ImproperlyConfigured(problem)
         try:
-            parts = urlsplit(item)
-            port = parts.port
-        except ValueError:  # a broken IPv6 literal or a port that is not a number
-            raise ImproperlyConfigured(problem) from None
-        scheme, host = parts.scheme.lower(), parts.hostname
-        if scheme not in ("http", "https") or not host or parts.username or parts.password:
-            raise ImproperlyConfigured(problem)
-        host = f"[{host}]" if ":" in host else host
-        origin = f"{scheme}://{host}" + (f":{port}" if port is not None else "")
-        if origin != item.lower():  # a path, a query, an empty port...
-            raise ImproperlyConfigured(problem)
-        origins.append(origin)
+            origins.append(parse_origin(item))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must list exact origins such as https://shop.example.com, not {item!r}."
+            ) from None
     return origins
 
 

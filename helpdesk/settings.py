@@ -93,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "diagnostics.context_processors.site",
                 "diagnostics.embed.tokens.embed_token",
+                "diagnostics.embed.sites.embed_frame",
             ],
         },
     },

@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.test import Client, override_settings
 
 from diagnostics import engine
+from diagnostics.embed import sites
 from diagnostics.models import Guide, forget_parsed_guides
 from ops import outage, ratelimit
 
@@ -54,6 +55,14 @@ def _fresh_process_state() -> Iterator[None]:
     yield
     ratelimit.notes.clear()
     outage.guard.reset()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_embedding_sites() -> Iterator[None]:
+    """Each test reads the embedding sites afresh: the per-process list must not outlive it."""
+    sites.forget()
+    yield
+    sites.forget()
 
 
 @pytest.fixture(scope="session")

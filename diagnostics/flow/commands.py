@@ -146,6 +146,10 @@ def start_diagnosis(
     that id is resumed instead, while nothing has been answered in it: its
     Start was posted twice. Once it has moved on (answered, finished, started
     over) the ticket is spent, and a fresh diagnosis is opened.
+
+    Inside an embedding site's iframe, the stand-in session names the site
+    (``embed_site_id``, already checked against the allowed list by
+    :mod:`diagnostics.embed.sites`), and the diagnosis records it.
     """
     version = guide.current_version
     first = engine.next_step(guide_for_version(version.pk), {}, ())
@@ -157,6 +161,7 @@ def start_diagnosis(
                     guide_version=version,
                     last_step=engine.step_key(first),
                     status=status_for(first),
+                    embed_site_id=getattr(session, "embed_site_id", None),
                 )
             break
         except IntegrityError:

@@ -1,19 +1,19 @@
 """``{% flow_url %}``: a link to a flow page that keeps an embedded person's place.
 
 Inside another site's iframe there are no cookies, so every link between the
-flow's pages must carry the diagnosis's signed token (``?d=...``). This tag is
-the one place that writes it; on the site itself it is exactly ``{% url %}``.
+flow's pages must carry the diagnosis's signed token (``?d=...``) and the
+embedding site (``&site=...``). This tag is the one place that writes them; on
+the site itself it is exactly ``{% url %}``.
 """
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from django import template
 from django.urls import reverse
 
-from diagnostics.embed.tokens import TOKEN_FIELD
+from diagnostics.embed.views import embed_query
 
 register = template.Library()
 
@@ -26,5 +26,7 @@ def flow_url(context: template.Context, name: str, *args: Any) -> str:
     if current_app is None and getattr(request, "resolver_match", None) is not None:
         current_app = request.resolver_match.namespace  # as {% url %} does
     url = reverse(name, args=args, current_app=current_app)
-    token = context.get("embed_token")
-    return f"{url}?{urlencode({TOKEN_FIELD: token})}" if token else url
+    # The embedding site goes along too: it decides who may frame the page.
+    return url + embed_query(
+        token=context.get("embed_token") or "", origin=context.get("embed_origin") or ""
+    )
