@@ -220,13 +220,13 @@ def test_a_whole_path_through_the_snippet_on_a_phone(
         assert_fits(page, frame)
         assert_top_in_view(page)
         step += 1
-        page.screenshot(path=screenshots / f"embed-phone-step{step}.png", full_page=True)
+        page.screenshot(path=screenshots / f"embed-phone-step{step}.png")  # what the phone shows
     expect(desk.button(FIXED)).to_be_visible()
     desk.answer(FIXED)
     expect(desk.heading).to_have_text("Your contacts are syncing again")
     assert_fits(page, frame)
     assert_top_in_view(page)
-    page.screenshot(path=screenshots / "embed-phone-resolved.png", full_page=True)
+    page.screenshot(path=screenshots / "embed-phone-resolved.png")  # what the phone shows
 
     page.wait_for_function("window.helpdeskEvents.some(e => e.type === 'helpdesk:resolved')")
     resolved = events(page, "helpdesk:resolved")
@@ -269,7 +269,7 @@ def test_the_shop_hears_of_an_escalation_with_its_support_code(
     code = frame.locator(".support-code__value")
     expect(code).to_be_visible()
     assert_fits(page, frame)
-    page.screenshot(path=screenshots / "embed-phone-escalated.png", full_page=True)
+    page.screenshot(path=screenshots / "embed-phone-escalated.png")  # what the phone shows
     page.wait_for_function("window.helpdeskEvents.some(e => e.type === 'helpdesk:escalated')")
     diagnosis = Diagnosis.objects.get()
     assert events(page, "helpdesk:escalated") == [
