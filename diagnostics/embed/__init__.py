@@ -33,9 +33,10 @@ points at the embedded URLs automatically.
 
 Modules: ``tokens`` (the token and the stand-in session), ``sites`` (the
 allowed list and the site a request names), ``framing`` (the middleware and its
-``frame-ancestors``), ``origin`` (who may post), ``theme`` (accent contrast and the site's stylesheet),
-``views`` (the wrapper and the stylesheet's view), ``links`` (where error pages
-lead under ``/embed/``), ``admin`` (embedding sites for staff) and ``urls``.
+``frame-ancestors``), ``origin`` (who may post), ``theme`` (accent contrast and
+the site's stylesheet), ``views`` (the wrapper and the stylesheet's view),
+``links`` (where error pages lead under ``/embed/``), ``admin`` (embedding
+sites for staff) and ``urls``.
 The page side is ``static/helpdesk/embed.js`` (on the embedding page) and the
 end of ``static/diagnostics/app.js`` (in the frame); see docs/embedding.md.
 """
