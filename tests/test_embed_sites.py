@@ -16,6 +16,8 @@ pytestmark = pytest.mark.django_db
 
 SHOP = "https://shop.example.com"
 GUIDE = "/embed/guides/icloud-contacts/"
+OWN = {"Sec-Fetch-Site": "same-origin"}  # posts from the embed's own page (embed/origin.py)
+HTMX = {**OWN, "HX-Request": "true"}
 
 
 @pytest.fixture
@@ -72,7 +74,7 @@ def test_a_site_not_on_the_list_is_refused_and_changes_nothing(shop: EmbedSite, 
     assert page.status_code == 403
     assert ancestors(page) == "'none'"
     assert "This website can&#x27;t show the help desk" in page.content.decode()
-    started = client.post(f"{GUIDE}start/", {"site": named})
+    started = client.post(f"{GUIDE}start/", {"site": named}, headers=OWN)
     assert started.status_code == 403
     assert not Diagnosis.objects.exists()
 
@@ -80,16 +82,14 @@ def test_a_site_not_on_the_list_is_refused_and_changes_nothing(shop: EmbedSite, 
 def test_the_diagnosis_records_its_site_and_the_site_stays_on_every_step(shop: EmbedSite) -> None:
     client = Client()
     page = client.get(GUIDE, {"site": SHOP})
-    start = client.post(f"{GUIDE}start/", hidden(page.content.decode()))
+    start = client.post(f"{GUIDE}start/", hidden(page.content.decode()), headers=OWN)
     assert start.status_code == 303
     assert f"site={SHOP.replace(':', '%3A').replace('/', '%2F')}" in start["Location"]
     step = client.get(start["Location"])
     assert ancestors(step) == SHOP
     fields = hidden(step.content.decode())
     assert fields["site"] == SHOP
-    swapped = client.post(
-        f"{GUIDE}answer/", {**fields, "choice": "all_green"}, headers={"HX-Request": "true"}
-    )
+    swapped = client.post(f"{GUIDE}answer/", {**fields, "choice": "all_green"}, headers=HTMX)
     assert "site=https%3A%2F%2Fshop.example.com" in swapped["HX-Replace-Url"]
     assert 'data-step="question" data-number="2"' in swapped.content.decode()
     assert Diagnosis.objects.get().embed_site == shop
@@ -103,29 +103,27 @@ def test_a_site_known_only_from_the_environment_is_recorded_as_none(
     page = client.get(GUIDE, {"site": SHOP})
     assert ancestors(page) == SHOP
     assert "/embed/theme/" not in page.content.decode()
-    client.post(f"{GUIDE}start/", hidden(page.content.decode()))
+    client.post(f"{GUIDE}start/", hidden(page.content.decode()), headers=OWN)
     assert Diagnosis.objects.get().embed_site is None
 
 
 def test_an_escalation_tells_the_frame_its_support_code_only_then(shop: EmbedSite) -> None:
     client = Client()
     page = client.get(GUIDE, {"site": SHOP})
-    step = client.post(
-        f"{GUIDE}start/", hidden(page.content.decode()), headers={"HX-Request": "true"}
-    )
+    step = client.post(f"{GUIDE}start/", hidden(page.content.decode()), headers=HTMX)
     assert "data-support-code" not in step.content.decode()
     diagnosis = Diagnosis.objects.get()
     escalated = client.post(
         f"{GUIDE}answer/",
         {**hidden(step.content.decode()), "choice": "cannot_check"},
-        headers={"HX-Request": "true"},
+        headers=HTMX,
     )
     html = escalated.content.decode()
     while "data-support-code" not in html and 'name="choice"' in html:
         choices = re.findall(r'name="choice" value="([^"]+)"', html)
         pick = "not_fixed" if "not_fixed" in choices else choices[-1]
         html = client.post(
-            f"{GUIDE}answer/", {**hidden(html), "choice": pick}, headers={"HX-Request": "true"}
+            f"{GUIDE}answer/", {**hidden(html), "choice": pick}, headers=HTMX
         ).content.decode()
     diagnosis.refresh_from_db()
     assert diagnosis.status == Diagnosis.Status.ESCALATED
