@@ -12,10 +12,12 @@ title = "Printer offline"
 summary = "A small guide used by the tests."
 resolved = "fixed"
 exhausted = "escalate"
+support_minutes = 30
 
 [[question]]
 id = "power"
 prompt = "Is the printer switched on?"
+minutes = 1
 [[question.choice]]
 id = "yes"
 label = "Yes"
@@ -27,6 +29,7 @@ next = "switch_on"
 [[question]]
 id = "cable"
 prompt = "Is it connected with a cable?"
+minutes = 1
 [[question.choice]]
 id = "usb"
 label = "USB"
@@ -39,7 +42,8 @@ id = "replug"
 title = "Plug the cable back in"
 why = "Loose cables are common."
 steps = ["Unplug the cable.", "Plug it back in."]
-cost = 1
+minutes = 2
+chance = 0.4
 when = {{ cable = ["usb"] }}
 
 [[fix]]
@@ -47,7 +51,8 @@ id = "router"
 title = "Restart the router"
 why = "Wi-Fi printers lose their connection."
 steps = ["Turn the router off and on."]
-cost = 2
+minutes = 4
+chance = 0.3
 
 [[outcome]]
 id = "fixed"

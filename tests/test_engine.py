@@ -183,7 +183,13 @@ def test_progress_counts_questions_then_the_fixes_that_apply(
 def yes_no(question_id: str, **extra: object) -> dict[str, object]:
     """A question for the test guides: yes or no."""
     choices = [{"id": "yes", "label": "Yes"}, {"id": "no", "label": "No"}]
-    return {"id": question_id, "prompt": f"{question_id}?", "choice": choices, **extra}
+    return {
+        "id": question_id,
+        "prompt": f"{question_id}?",
+        "minutes": 1,
+        "choice": choices,
+        **extra,
+    }
 
 
 def test_progress_leaves_out_questions_that_will_not_be_asked() -> None:
@@ -222,12 +228,21 @@ def _branching_guide() -> engine.Guide:
         return {
             "id": qid,
             "prompt": f"Question {qid}?",
+            "minutes": 1,
             "choice": [{"id": c, "label": c.upper()} for c in choices],
             **extra,
         }
 
-    def fix(fid: str, cost: int, **extra: object) -> dict:
-        return {"id": fid, "title": fid, "why": "w", "steps": ["s"], "cost": cost, **extra}
+    def fix(fid: str, minutes: float, **extra: object) -> dict:
+        return {
+            "id": fid,
+            "title": fid,
+            "why": "w",
+            "steps": ["s"],
+            "minutes": minutes,
+            "chance": 0.2,
+            **extra,
+        }
 
     return engine.load_guide(
         {
@@ -237,6 +252,7 @@ def _branching_guide() -> engine.Guide:
                 "summary": "s",
                 "resolved": "fixed",
                 "exhausted": "help",
+                "support_minutes": 30,
             },
             "question": [
                 question("a", ["x", "y"]),

@@ -118,7 +118,8 @@ CABLE_CHOICES = PRINTER[PRINTER.index('[[question.choice]]\nid = "usb"') : PRINT
     [
         (  # one fix, headed like a plain table
             FIXES,
-            '[fix]\nid = "router"\ntitle = "Restart"\nwhy = "Why."\nsteps = ["Do it."]\ncost = 2\n',
+            '[fix]\nid = "router"\ntitle = "Restart"\nwhy = "Why."\nsteps = ["Do it."]\n'
+            "minutes = 4\nchance = 0.3\n",
             "printer.toml: guide: 'fix' must be a list of tables, each headed [[fix]]",
         ),
         (  # a choice written as a value

@@ -68,6 +68,7 @@ class Choice:
     id: str
     label: str
     next: str = ""
+    chance: float | None = None  # the author's prior share of people giving this answer
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,9 @@ class Question:
     choices: tuple[Choice, ...]
     help: str = ""
     ask_if: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    minutes: float = 0.0  # a person's effort to answer it
+    gate: bool = False  # may end the diagnosis at once, so it may be asked early
+    device: str = ""  # what the person needs to answer it, e.g. "a computer"
 
     kind = "question"
 
@@ -85,16 +89,32 @@ class Question:
 
 
 @dataclass(frozen=True)
+class ChanceRule:
+    """A context-dependent prior: where the answers meet ``when``, the chance is ``chance``."""
+
+    when: Mapping[str, frozenset[str]]
+    chance: float
+
+
+@dataclass(frozen=True)
 class Fix:
     id: str
     title: str
     why: str
     steps: tuple[str, ...]
-    cost: int
+    minutes: float  # the person's effort
+    chance: float  # the author's prior probability that this fix solves the problem
+    penalty: float = 0.0  # disruption, in minutes (Reset All Settings: large)
+    chance_if: tuple[ChanceRule, ...] = ()  # first match wins over ``chance``
     when: Mapping[str, frozenset[str]] = field(default_factory=dict)
     note: str = ""
 
     kind = "fix"
+
+    @property
+    def cost(self) -> float:
+        """What trying it costs a person, in minutes: effort plus disruption."""
+        return self.minutes + self.penalty
 
 
 @dataclass(frozen=True)
@@ -127,6 +147,8 @@ class Guide:
     outcomes: Mapping[str, Outcome]
     resolved: str
     exhausted: str
+    support_minutes: float = 60.0  # what an escalation costs a person, in minutes
+    prior_strength: float = 5.0  # how many diagnoses of evidence the priors are worth
 
     def step(self, key: str) -> Step | None:
         """Look a step up by its key, e.g. ``"question:storage"``."""

@@ -8,11 +8,13 @@ Every problem is a :class:`GuideError` naming the step, so an author reads
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
 from diagnostics.engine.model import (
     OUTCOME_KINDS,
+    ChanceRule,
     Choice,
     Fix,
     Guide,
@@ -50,6 +52,43 @@ def _tables(
     if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
         header = header or f"[[{key}]]"
         raise GuideError(f"'{key}' must be a list of tables, each headed {header}", step=where)
+    return value
+
+
+def _number(
+    data: Mapping[str, Any],
+    key: str,
+    where: str,
+    *,
+    default: float | None = None,
+    low: float = 0.0,
+    high: float | None = None,
+    above_low: bool = False,
+) -> float:
+    """A number in [low, high] (or (low, high] with ``above_low``); required without a default."""
+    value = data.get(key)
+    if value is None and default is not None:
+        return default
+    bounds = f"more than {low:g}" if above_low else f"at least {low:g}"
+    if high is not None:
+        bounds = f"from {low:g} to {high:g}" if not above_low else f"{bounds} and at most {high:g}"
+    wrong = (
+        not isinstance(value, int | float)
+        or isinstance(value, bool)
+        or not math.isfinite(value)
+        or value < low
+        or (above_low and value == low)
+        or (high is not None and value > high)
+    )
+    if wrong:
+        raise GuideError(f"needs a number '{key}', {bounds}", step=where)
+    return float(value)
+
+
+def _flag(data: Mapping[str, Any], key: str, where: str) -> bool:
+    value = data.get(key, False)
+    if not isinstance(value, bool):
+        raise GuideError(f"'{key}' must be true or false", step=where)
     return value
 
 
@@ -94,9 +133,19 @@ def _choices(raw: Mapping[str, Any], where: str) -> tuple[Choice, ...]:
         if any(c.id == cid for c in choices):
             raise GuideError(f"duplicate choice id '{cid}'", step=where)
         label = _text(raw_choice, "label", f"{where}, choice '{cid}'")
-        choices.append(Choice(id=cid, label=label, next=str(raw_choice.get("next", ""))))
+        chance = None
+        if "chance" in raw_choice:
+            chance = _number(raw_choice, "chance", f"{where}, choice '{cid}'", high=1.0)
+        choices.append(
+            Choice(id=cid, label=label, next=str(raw_choice.get("next", "")), chance=chance)
+        )
     if len(choices) < 2:
         raise GuideError("needs at least two choices", step=where)
+    given = [c.chance for c in choices if c.chance is not None]
+    if given and len(given) < len(choices):
+        raise GuideError("give every choice a 'chance', or none", step=where)
+    if given and abs(sum(given) - 1.0) > 0.001:
+        raise GuideError(f"the choices' chances must add up to 1, not {sum(given):g}", step=where)
     return tuple(choices)
 
 
@@ -109,21 +158,37 @@ def parse_question(raw: Mapping[str, Any], ids: _Ids) -> Question:
         help=_text(raw, "help", where, required=False),
         choices=_choices(raw, where),
         ask_if=_conditions(raw, "ask_if", where),
+        minutes=_number(raw, "minutes", where),
+        gate=_flag(raw, "gate", where),
+        device=_text(raw, "device", where, required=False),
     )
 
 
 def parse_fix(raw: Mapping[str, Any], ids: _Ids) -> Fix:
     fid = ids.claim("fix", raw.get("id"))
     where = f"fix '{fid}'"
-    cost = raw.get("cost")
-    if not isinstance(cost, int) or isinstance(cost, bool) or cost < 1:
-        raise GuideError("needs a whole-number 'cost' of 1 or more", step=where)
+    if "cost" in raw:
+        raise GuideError(
+            "'cost' is replaced by 'minutes' (effort) and 'penalty' (disruption, in minutes)",
+            step=where,
+        )
+    rules = []
+    for rule in _tables(raw, "chance_if", where, header="[[fix.chance_if]]"):
+        rules.append(
+            ChanceRule(
+                when=_conditions(rule, "when", f"{where}, chance_if"),
+                chance=_number(rule, "chance", f"{where}, chance_if", high=1.0),
+            )
+        )
     return Fix(
         id=fid,
         title=_text(raw, "title", where),
         why=_text(raw, "why", where),
         steps=_texts(raw, "steps", where),
-        cost=cost,
+        minutes=_number(raw, "minutes", where, above_low=True),
+        penalty=_number(raw, "penalty", where, default=0.0),
+        chance=_number(raw, "chance", where, high=1.0),
+        chance_if=tuple(rules),
         when=_conditions(raw, "when", where),
         note=_text(raw, "note", where, required=False),
     )
@@ -168,6 +233,8 @@ def parse_guide(data: Mapping[str, Any]) -> Guide:
         },
         resolved=_text(meta, "resolved", "guide"),
         exhausted=_text(meta, "exhausted", "guide"),
+        support_minutes=_number(meta, "support_minutes", "guide", above_low=True),
+        prior_strength=_number(meta, "prior_strength", "guide", default=5.0, above_low=True),
     )
     _check_references(guide)
     return guide
@@ -214,3 +281,5 @@ def _check_references(guide: Guide) -> None:
                 )
     for fix in guide.fixes:
         _check_conditions(guide, fix.when, f"fix '{fix.id}'")
+        for rule in fix.chance_if:
+            _check_conditions(guide, rule.when, f"fix '{fix.id}', chance_if")
