@@ -33,12 +33,11 @@ def person(*, address: str | None = None, htmx: bool = False) -> Flow:
 
 
 def lines(kind: str) -> dict[str, int]:
-    """Evidence lines of one kind: key -> count (lines taken back to 0 left out)."""
-    return {
-        key: count
-        for key, count in Evidence.objects.filter(kind=kind).values_list("key", "count")
-        if count
-    }
+    """Evidence of one kind, summed over contexts: key -> count (zeros left out)."""
+    totals: dict[str, int] = {}
+    for key, count in Evidence.objects.filter(kind=kind).values_list("key", "count"):
+        totals[key] = totals.get(key, 0) + count
+    return {key: count for key, count in totals.items() if count}
 
 
 def fixed_by_first_fix(flow: Flow, unsure: dict[str, str]) -> str:
