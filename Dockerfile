@@ -1,5 +1,5 @@
 # The help desk as one image: gunicorn serving Django, static files by WhiteNoise.
-# Build: docker build -t helpdesk .    Run: see README "Deploy" and docker-compose.yml.
+# Build: docker build -t helpdesk .    Run: see docs/deployment.md and docker-compose.yml.
 
 # --- build: dependencies from uv.lock, then static files -------------------------
 FROM python:3.13-slim AS build

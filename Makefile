@@ -24,8 +24,15 @@ $(TOOLS)/bin/uv: | check-python
 install: check-python $(UV)
 	UV_PYTHON_DOWNLOADS=never $(UV) sync --frozen --python $(PYTHON)
 
-run: export DJANGO_DEBUG ?= true
-run: install
+# Local settings for `make run` and `manage.py`: DEBUG on and a secret key of its
+# own, written once (only readable by you) and never overwritten; git ignores it.
+# Real environment variables win over it; production reads it only when
+# HELPDESK_ENV_FILE names it (see docs/configuration.md).
+.env: | check-python
+	@umask 077 && $(PYTHON) -c 'import secrets; print("# Local settings for make run and manage.py (see docs/configuration.md).\nDJANGO_DEBUG=true\nDJANGO_SECRET_KEY=" + secrets.token_urlsafe(50))' > $@.tmp && mv $@.tmp $@
+	@echo "Wrote $@ (DEBUG on, a new secret key) for local use."
+
+run: install .env
 	$(UV) run --frozen python manage.py migrate --noinput
 	$(UV) run --frozen python manage.py load_guides
 	$(UV) run --frozen python manage.py runserver 127.0.0.1:$(PORT)

@@ -3,12 +3,15 @@
 Sync workers: each serves one request at a time, which suits short requests to
 a database. By default ``2 × CPUs + 1`` of them (gunicorn's own advice), where
 CPUs are the ones this process may use (a container's CPU set, not the host's).
-Every value can be overridden from the environment, see README "Deploy".
+Every value can be overridden from the environment, see docs/configuration.md.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from typing import Any
 
 
 def _cpus() -> int:
@@ -49,3 +52,19 @@ errorlog = "-"
 # under $HOME, which the image keeps read-only.
 control_socket_disable = True
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+
+
+def on_starting(server: Any) -> None:
+    """Stop before any worker starts if the settings cannot load, with their one-line error.
+
+    Otherwise every worker would fail the same way and gunicorn would keep starting
+    new ones. The settings are loaded in a short-lived child process, so this
+    master imports no Django and each worker still reads the settings itself.
+    """
+    check = subprocess.run(
+        [sys.executable, "-c", "from helpdesk.env import start_up; start_up()"],
+        cwd=server.cfg.chdir,
+        check=False,
+    )
+    if check.returncode:
+        raise SystemExit(check.returncode)

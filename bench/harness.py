@@ -65,6 +65,8 @@ def production_env(database_url: str, **extra: str) -> dict[str, str]:
             "DJANGO_SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto",
             "DATABASE_URL": database_url,
             "LOG_LEVEL": "WARNING",
+            # Not a developer's .env (written by `make run`), which manage.py would read.
+            "HELPDESK_ENV_FILE": os.devnull,
         }
     )
     env.update(extra)

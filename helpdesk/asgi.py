@@ -1,11 +1,15 @@
-"""ASGI entry point, for servers that speak ASGI."""
+"""ASGI entry point, for servers that speak ASGI.
+
+Settings come from the environment; an env file is read only when
+``HELPDESK_ENV_FILE`` names one. A missing or bad setting ends the process with
+one line naming the variable (see ``helpdesk.env.start_up``).
+"""
 
 from __future__ import annotations
 
-import os
-
 from django.core.asgi import get_asgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
+from helpdesk.env import start_up
 
+start_up()
 application = get_asgi_application()

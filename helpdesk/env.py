@@ -8,6 +8,9 @@ instead of silently falling back to a default.
 from __future__ import annotations
 
 import os
+import re
+import sys
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -125,3 +128,64 @@ def env_origins(name: str) -> list[str]:
             raise ImproperlyConfigured(problem)
         origins.append(origin)
     return origins
+
+
+# --- The env file: local settings for `make run`, read before the settings ------
+
+ENV_FILE_VARIABLE = "HELPDESK_ENV_FILE"
+_ENV_LINE = re.compile(r"(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*=(?P<value>.*)")
+
+
+def read_env_file(path: Path) -> None:
+    """Set each ``NAME=value`` line of ``path`` as an environment variable, unless already set.
+
+    Real environment variables always win over the file. Blank lines and lines
+    starting with ``#`` are skipped, and a value may be wrapped in one pair of
+    matching quotes; nothing is expanded. Any other line is an error naming the
+    file and the line number (never the line, which may hold a secret).
+    """
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ImproperlyConfigured(f"Cannot read the env file {path}: {error}") from None
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        match = _ENV_LINE.fullmatch(line)
+        if not match:
+            raise ImproperlyConfigured(f"{path}, line {number}: expected NAME=value.")
+        value = match["value"].strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        os.environ.setdefault(match["name"], value)
+
+
+def start_up(*, local_env_file: Path | None = None) -> None:
+    """Read the env file, then load the settings; on a problem, print one line and exit 1.
+
+    The env file is the one ``HELPDESK_ENV_FILE`` names, when it is set (it must
+    exist); otherwise ``local_env_file`` if that exists. ``manage.py`` passes the
+    project's ``.env``, which ``make run`` writes; the web servers pass nothing, so
+    production reads a file only when told to. A setting that is missing or
+    cannot be understood ends the process with ``error: <what is wrong>`` on
+    stderr and exit status 1, instead of a traceback.
+    """
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
+    try:
+        named = env_str(ENV_FILE_VARIABLE)
+        if named:
+            if not os.path.exists(named):
+                raise ImproperlyConfigured(
+                    f"{ENV_FILE_VARIABLE} names {named!r}, which does not exist."
+                )
+            read_env_file(Path(named))
+        elif local_env_file is not None and local_env_file.is_file():
+            read_env_file(local_env_file)
+
+        from django.conf import settings
+
+        settings.INSTALLED_APPS  # noqa: B018 (loads the settings module now)
+    except ImproperlyConfigured as error:
+        print(f"error: {error}", file=sys.stderr)
+        raise SystemExit(1) from None

@@ -1,7 +1,8 @@
 """Settings for the help desk: one file, read from the environment.
 
 Defaults are safe for production (DEBUG off, secure cookies when DEBUG is off);
-``make run`` turns DEBUG on for local use. See README.md, "Configuration".
+``make run`` turns DEBUG on for local use, in the .env file it writes for
+manage.py. See docs/configuration.md.
 """
 
 from __future__ import annotations
@@ -206,7 +207,7 @@ CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
 
 # --- HTTPS, HSTS, proxies and the Content Security Policy ----------------------
-# Secure by default when DEBUG is off; see README "Configuration" to relax.
+# Secure by default when DEBUG is off; see docs/configuration.md to relax.
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
@@ -281,7 +282,7 @@ ADMINS = env_list("DJANGO_ADMINS")
 # Where people are sent when nothing in a guide works.
 HELPDESK_SUPPORT_CONTACT = env_str("HELPDESK_SUPPORT_CONTACT", "")
 HELPDESK_SITE_NAME = env_str("HELPDESK_SITE_NAME", "Help desk")
-# Origins allowed to show the flow in an iframe under /embed/ (README "Embedding"),
+# Origins allowed to show the flow in an iframe under /embed/ (docs/embedding.md),
 # e.g. "https://www.example.com". Empty: embedding is off and /embed/ is a 404.
 HELPDESK_EMBED_ORIGINS = env_origins("HELPDESK_EMBED_ORIGINS")
 

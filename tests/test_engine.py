@@ -194,14 +194,45 @@ def yes_no(question_id: str, **extra: object) -> dict[str, object]:
 
 def test_progress_leaves_out_questions_that_will_not_be_asked() -> None:
     data = tomllib.loads(SMALL_GUIDE.format(slug="printer"))
-    # After "cable", a router question only for Wi-Fi printers, then one for everyone.
+    # After "cable", a router question only for Wi-Fi printers, then one for everyone;
+    # each can make a fix apply, so each may be worth asking.
     data["question"] += [yes_no("wifi_router", ask_if={"cable": ["wifi"]}), yes_no("paper")]
+    data["fix"] += [
+        {**data["fix"][1], "id": "router_lights", "when": {"wifi_router": ["yes"]}},
+        {**data["fix"][1], "id": "load_paper", "when": {"paper": ["no"]}},
+    ]
+    for fix in data["fix"]:
+        fix["chance"] = 0.2
     guide = engine.load_guide(data)
     assert engine.progress(guide, {"power": "yes"}, ()).total == 4  # the router may come
     wifi = engine.progress(guide, {"power": "yes", "cable": "wifi"}, ())
     assert (wifi.number, wifi.total) == (3, 4)
     usb = engine.progress(guide, {"power": "yes", "cable": "usb"}, ())
     assert (usb.number, usb.total) == (3, 3)  # the router is never asked
+
+
+def test_progress_leaves_out_questions_whose_answer_cannot_matter() -> None:
+    data = tomllib.loads(SMALL_GUIDE.format(slug="printer"))
+    # No fix depends on "colour", and no answer of it ends the diagnosis.
+    data["question"] += [yes_no("colour")]
+    guide = engine.load_guide(data)
+    start = engine.progress(guide, {}, ())
+    assert (start.number, start.total) == (1, 2)
+    assert "colour" not in {s.id for s in steps_walked(guide, {"power": "yes", "cable": "usb"})}
+
+
+def steps_walked(guide: engine.Guide, answers: dict[str, str]) -> list[engine.Step]:
+    """The steps shown when every fix fails, after ``answers`` to the questions asked."""
+    steps: list[engine.Step] = []
+    attempts: tuple[Attempt, ...] = ()
+    answers = dict(answers)
+    while not isinstance(step := next_step(guide, answers, attempts), Outcome):
+        steps.append(step)
+        if isinstance(step, Question):
+            answers[step.id] = step.choices[0].id
+        else:
+            attempts = (*attempts, Attempt(step.id, Result.NOT_FIXED))
+    return steps
 
 
 def test_every_settings_path_names_current_ios(icloud: engine.Guide) -> None:
@@ -222,7 +253,7 @@ def test_step_keys_round_trip(icloud: engine.Guide) -> None:
 
 
 def _branching_guide() -> engine.Guide:
-    """a → (b only if a=x) → (c only if b=p) → fixes; one fix needs b=p."""
+    """a → (b only if a=x) → (c only if b=p) → fixes; one fix needs b=p, one c=r."""
 
     def question(qid: str, choices: list[str], **extra: object) -> dict:
         return {
@@ -259,7 +290,11 @@ def _branching_guide() -> engine.Guide:
                 question("b", ["p", "q"], ask_if={"a": ["x"]}),
                 question("c", ["r", "s"], ask_if={"b": ["p"]}),
             ],
-            "fix": [fix("needs_p", 1, when={"b": ["p"]}), fix("always", 2)],
+            "fix": [
+                fix("needs_p", 1, when={"b": ["p"]}),
+                fix("always", 2),
+                fix("needs_r", 2, when={"c": ["r"]}),
+            ],
             "outcome": [
                 {"id": "fixed", "kind": "resolved", "title": "t", "body": "b"},
                 {"id": "help", "kind": "escalate", "title": "t", "body": "b"},
@@ -290,4 +325,5 @@ def test_a_left_over_answer_does_not_make_a_question_asked() -> None:
     guide = _branching_guide()
     # c is asked only if b=p; b is not on the path when a=y, whatever was answered before.
     assert next_step(guide, {"a": "y", "b": "p"}).id == "always"
-    assert next_step(guide, {"a": "x", "b": "p"}).id == "c"
+    assert "c" not in {step.id for step in steps_walked(guide, {"a": "y", "b": "p"})}
+    assert "c" in {step.id for step in steps_walked(guide, {"a": "x", "b": "p"})}

@@ -27,8 +27,11 @@ def test_the_numbers_are_read() -> None:
         )
         .replace(
             'prompt = "Is it connected with a cable?"\nminutes = 1\n',
-            'prompt = "Is it connected with a cable?"\nminutes = 3\ngate = true\n'
-            'device = "a computer"\n',
+            'prompt = "Is it connected with a cable?"\nminutes = 3\ndevice = "a computer"\n',
+        )
+        .replace(
+            'prompt = "Is the printer switched on?"\nminutes = 1\n',
+            'prompt = "Is the printer switched on?"\nminutes = 1\ngate = true\n',
         )
     )
     guide = engine.load_guide(tomllib.loads(text))
@@ -41,10 +44,10 @@ def test_the_numbers_are_read() -> None:
     assert (dict(rule.when), rule.chance) == ({"power": frozenset({"yes"})}, 0.6)
     cable = guide.question("cable")
     assert cable is not None
-    assert (cable.minutes, cable.gate, cable.device) == (3, True, "a computer")
+    assert (cable.minutes, cable.gate, cable.device) == (3, False, "a computer")
     power = guide.question("power")
     assert power is not None
-    assert (power.gate, power.device) == (False, "")
+    assert (power.gate, power.device) == (True, "")
     assert [c.chance for c in power.choices] == [None, None]
 
 
@@ -149,6 +152,17 @@ def test_choice_chances_are_read_when_every_choice_has_one() -> None:
 )
 def test_bad_numbers_are_named(old: str, new: str, problem: str) -> None:
     assert problems(old, new) == [problem]
+
+
+def test_a_gate_must_be_able_to_end_the_diagnosis() -> None:
+    text = PRINTER.replace(
+        'prompt = "Is it connected with a cable?"\nminutes = 1\n',
+        'prompt = "Is it connected with a cable?"\nminutes = 1\ngate = true\n',
+    )
+    _, errors = engine.guide_problems(tomllib.loads(text))
+    assert [str(e) for e in errors] == [
+        "cable: is a gate, so one of its choices must lead to an outcome"
+    ]
 
 
 def test_choice_chances_must_add_up_to_one() -> None:

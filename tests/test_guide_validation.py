@@ -165,9 +165,8 @@ def test_a_broken_guide_stops_the_server_from_starting(tmp_path: Path, settings:
         call_command("check")
 
 
-def test_the_readme_example_is_a_valid_guide(tmp_path: Path) -> None:
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
-    section = readme.split("## Adding a guide", 1)[1].split("\n## ", 1)[0]
-    (example,) = re.findall(r"```toml\n(.*?)```", section, flags=re.DOTALL)
+def test_the_documented_example_is_a_valid_guide(tmp_path: Path) -> None:
+    docs = Path(__file__).resolve().parent.parent / "docs" / "writing-guides.md"
+    (example,) = re.findall(r"```toml\n(.*?)```", docs.read_text("utf-8"), flags=re.DOTALL)
     write(tmp_path, textwrap.dedent(example), slug="printer-offline")
     assert guide_problems(tmp_path) == []

@@ -16,7 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# What README "Deploy" tells an operator to set, and nothing from the test run.
+# What docs/deployment.md tells an operator to set, and nothing from the test run.
 PRODUCTION = {
     "DJANGO_SECRET_KEY": "pRod-7vQx2m9Lk3Zt8Wc4Rb6Ny1Hs5Jd0Fg-Ta9Ue2Xi7Oo3Pp6Qq8Rr1Ss4",
     "DJANGO_ALLOWED_HOSTS": "help.example.com",
@@ -55,6 +55,7 @@ def clean_env(**variables: str) -> dict[str, str]:
     ours = ("DJANGO_", "HELPDESK_", "DATABASE_", "REDIS_", "SQLITE_", "SESSION_", "LOG_")
     env = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
     env["DJANGO_SETTINGS_MODULE"] = "helpdesk.settings"
+    env["HELPDESK_ENV_FILE"] = os.devnull  # not a developer's .env from `make run`
     return {**env, **variables}
 
 

@@ -6,12 +6,15 @@ reasoned about and tested on its own.
 
 A guide has three kinds of step:
 
-* **questions**, asked in the guide's order. A question may be skipped unless
+* **questions**, listed in the guide's order. A question is off the path unless
   earlier answers on the path match its ``ask_if``; a choice may jump
-  (``next``) to a later question or straight to an outcome.
-* **fixes**, each with the answers under which it applies (``when``). Once
-  every question on the path is answered, the engine recommends the
-  applicable fix not yet tried that the planner ranks first.
+  (``next``) to a later question or straight to an outcome. The planner asks
+  a question only when its answer is worth its cost (value of information),
+  possibly between fixes.
+* **fixes**, each with the answers under which it applies (``when``), its
+  cost in minutes and the author's chance that it works. The engine
+  recommends the fix the planner ranks first: chance (learned from ended
+  diagnoses, starting from the author's) per minute of cost.
 * **outcomes**: ``resolved``, ``not_applicable`` (with an explanation) or
   ``escalate``. A fix that works leads to the guide's ``resolved`` outcome;
   when no applicable fix is left, to its ``exhausted`` outcome.
@@ -22,23 +25,43 @@ The public API, re-exported here:
   :func:`load_guide` (both, raising the first problem) and
   :func:`guide_problems` (both, listing every problem);
 * walking: :func:`next_step`, :func:`progress`, :func:`path_answers`,
-  :func:`question_path`;
-* planning: :func:`applicable_fixes`, :func:`rank_fixes`;
+  :func:`question_path`, :func:`walk`;
+* planning: :func:`decide` (with :class:`Decision`, :class:`Reason`,
+  :data:`MIN_SAMPLE`), :func:`expected_cost`, :func:`applicable_fixes`,
+  :func:`rank_fixes`;
+* learning: :func:`knowledge` (:class:`Knowledge`, :class:`FixEstimate`),
+  :func:`tallies` (:class:`EndedDiagnosis`, :class:`Tally`), :class:`Stat`,
+  :data:`EvidenceTable`, :func:`context_key`;
 * step keys: :func:`step_key`, :func:`make_key`, :func:`split_key`;
 * the data: :class:`Guide`, :class:`Question`, :class:`Choice`, :class:`Fix`,
+  :class:`ChanceRule`,
   :class:`Outcome`, :class:`Attempt`, :class:`Result`, :class:`Progress`,
   and the errors :class:`GuideError` and :class:`InvalidAnswer`.
 
 Modules: ``model`` (the data and step keys), ``parse``, ``validate``,
-``flow`` (walking) and ``planning`` (the order of fixes).
+``conditions``, ``paths`` (which questions are on the path), ``flow``
+(walking), ``planning`` (what comes next) and ``learning`` (estimates from
+ended diagnoses).
 """
 
 from __future__ import annotations
 
-from diagnostics.engine.flow import next_step, path_answers, progress, question_path
+from diagnostics.engine.flow import next_step, progress
+from diagnostics.engine.learning import (
+    EndedDiagnosis,
+    EvidenceTable,
+    FixEstimate,
+    Knowledge,
+    Stat,
+    Tally,
+    context_key,
+    knowledge,
+    tallies,
+)
 from diagnostics.engine.model import (
     OUTCOME_KINDS,
     Attempt,
+    ChanceRule,
     Choice,
     Fix,
     Guide,
@@ -54,24 +77,48 @@ from diagnostics.engine.model import (
     step_key,
 )
 from diagnostics.engine.parse import parse_guide
-from diagnostics.engine.planning import applicable_fixes, rank_fixes
+from diagnostics.engine.paths import Walk, path_answers, question_path, walk
+from diagnostics.engine.planning import (
+    MIN_SAMPLE,
+    Decision,
+    Reason,
+    applicable_fixes,
+    decide,
+    expected_cost,
+    rank_fixes,
+)
 from diagnostics.engine.validate import guide_problems, load_guide, validate_guide
 
 __all__ = [
+    "MIN_SAMPLE",
     "OUTCOME_KINDS",
     "Attempt",
+    "ChanceRule",
     "Choice",
+    "Decision",
+    "EndedDiagnosis",
+    "EvidenceTable",
     "Fix",
+    "FixEstimate",
     "Guide",
     "GuideError",
     "InvalidAnswer",
+    "Knowledge",
     "Outcome",
     "Progress",
     "Question",
+    "Reason",
     "Result",
+    "Stat",
     "Step",
+    "Tally",
+    "Walk",
     "applicable_fixes",
+    "context_key",
+    "decide",
+    "expected_cost",
     "guide_problems",
+    "knowledge",
     "load_guide",
     "make_key",
     "next_step",
@@ -82,5 +129,7 @@ __all__ = [
     "rank_fixes",
     "split_key",
     "step_key",
+    "tallies",
     "validate_guide",
+    "walk",
 ]

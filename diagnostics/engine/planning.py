@@ -1,38 +1,369 @@
-"""Planning: in which order to offer the fixes that apply.
+"""Planning: which fix to offer next, and whether a question is worth asking first.
 
-This is the one place that decides the order. Today it is the guide author's:
-least disruptive first, then the order of the file. The learned ranking
-(expected cost of repair, fed with plain numbers) replaces the key here.
+The model (Heckerman, Breese & Rommelse, 1995). In a context (the answers on
+the path) fix *i* solves the problem with probability p_i, at most one does,
+and a person cannot carry it out with probability q_i. Trying it costs
+C_i = minutes + penalty; an escalation costs the guide's ``support_minutes``
+(S). The expected cost of repair (ECR) of trying fixes in an order is
+
+    ECR = Σ_k C_k · (1 − Σ_{j<k} p'_j) + S · (1 − Σ_k p'_k),   p' = p · (1 − q),
+
+which ordering by p' / C, highest first, minimises (ties: the author's order,
+then the file's). Once fixes have failed, the p' left are divided by
+1 − Σ p of the failed ones.
+
+**Questions.** Before each step, each question that may be asked now is
+weighed (myopic value of information): it is asked only if
+
+    C_question + Σ_a P(a) · ECR(after a) < ECR(best plan without asking),
+
+with P(a) the share of people giving answer a, given the context and the
+fixes that already failed. The plan without asking uses p averaged over the
+answers, Σ_a P(a) · p(after a), from the same :class:`Knowledge`, so a
+question whose answers cannot change the plan, and cannot end the diagnosis,
+is never worth its cost. An answer that jumps to an outcome ends the
+diagnosis (costing nothing more, or S for an escalation). A fix whose
+``when`` names a question not asked is offered only if the rule allows every
+answer. Gates (``gate = true``) come first among the questions worth asking.
+
+**Stability.** :func:`decide` plans once per context (a Thompson draw from the
+diagnosis's seed), and returns the plan in a memo that the store keeps and
+passes back; with the same memo the same step follows, whatever the evidence
+says by then. A question now rarely asked is still asked now and then
+(:data:`EXPLORE_RATE`) so its answers keep being learned.
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
-from diagnostics.engine.model import Fix, Guide
+from diagnostics.engine.conditions import applies
+from diagnostics.engine.learning import Knowledge, context_key, knowledge
+from diagnostics.engine.model import (
+    Attempt,
+    Fix,
+    Guide,
+    Question,
+    Result,
+    Step,
+    make_key,
+    split_key,
+)
+from diagnostics.engine.paths import walk
+
+MIN_SAMPLE = 20  # "worked for N of M" only when M >= this
+EXPLORE_RATE = 0.05  # chance, per diagnosis and question, of asking a question that matters
+_EPSILON = 1e-9
 
 
-def matches(conditions: Mapping[str, frozenset[str]], answers: Mapping[str, str]) -> bool:
-    """Whether ``answers`` meet every condition (a question id to its allowed choices)."""
-    return all(answers.get(q) in allowed for q, allowed in conditions.items())
+@dataclass(frozen=True)
+class Reason:
+    """Why a fix comes now, in words the numbers back (the store words it)."""
+
+    kind: str  # "worked_for" | "quick" | "guide"
+    fixed: int = 0  # for worked_for: raw counts of similar diagnoses
+    tried: int = 0
+    minutes: float = 0
 
 
-def may_match(conditions: Mapping[str, frozenset[str]], answers: Mapping[str, str]) -> bool:
-    """Whether ``conditions`` can still hold: those on questions already answered must."""
-    return all(q not in answers or answers[q] in allowed for q, allowed in conditions.items())
+@dataclass(frozen=True)
+class Decision:
+    step: Step
+    reason: Reason | None  # for a fix
+    memo: Mapping[str, Sequence[str]]  # the full memo to store back
 
 
-def rank_fixes(guide: Guide, candidates: Sequence[Fix]) -> list[Fix]:
-    """Order ``candidates``, best first: least disruptive, then the guide's own order."""
+def expected_cost(order: Sequence[tuple[float, float]], support_minutes: float) -> float:
+    """ECR of trying fixes in this order, given as (cost, chance it works) pairs."""
+    total, left = 0.0, 1.0
+    for cost, chance in order:
+        total += cost * left
+        left -= chance
+    return total + support_minutes * max(left, 0.0)
+
+
+# --- the planner for one decision ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Probs:
+    raw: Mapping[str, float]  # p per fix that applies
+    works: Mapping[str, float]  # p · (1 − q)
+
+
+class _Planner:
+    """Plans one context of one diagnosis. Draws (when ``seed`` is given) are
+    seeded by the context, so they are the same wherever they are made."""
+
+    def __init__(self, guide: Guide, known: Knowledge, seed: int | None) -> None:
+        self.guide = guide
+        self.known = known
+        self.seed = seed
+        self.draw = seed is not None and known.learned
+        self.file_order = {f.id: i for i, f in enumerate(guide.fixes)}
+        self.cost = {f.id: f.cost for f in guide.fixes}
+        self._probs: dict[str, _Probs] = {}
+        self._answers: dict[tuple[str, str], dict[str, float]] = {}
+        self._author: dict[str, dict[str, int]] = {}
+
+    def _rng(self, *parts: str) -> random.Random | None:
+        if not self.draw:
+            return None
+        return random.Random("|".join([str(self.seed), *parts]))  # noqa: S311 (not secret)
+
+    def probs(self, context: Mapping[str, str]) -> _Probs:
+        key = context_key(context)
+        if (cached := self._probs.get(key)) is None:
+            rng = self._rng("fixes", key)
+            if rng is None:
+                raw, works = self.known.means(context)
+            else:
+                raw = self.known.fix_probs(context, rng=rng)
+                works = {f: p * (1 - self.known.cannot_rate(context, f)) for f, p in raw.items()}
+            cached = self._probs[key] = _Probs(raw, works)
+        return cached
+
+    def answer_probs(self, context: Mapping[str, str], question: Question) -> dict[str, float]:
+        key = (context_key(context), question.id)
+        if (cached := self._answers.get(key)) is None:
+            rng = self._rng("answers", *key)
+            cached = self._answers[key] = self.known.answer_probs(context, question, rng=rng)
+        return cached
+
+    def author_rank(self, context: Mapping[str, str]) -> dict[str, int]:
+        """The author's order here: the priors and costs, then the file's order."""
+        key = context_key(context)
+        if (cached := self._author.get(key)) is None:
+            prior = self.known.prior(context)
+            ranked = sorted(prior, key=lambda f: (-prior[f] / self.cost[f], self.file_order[f]))
+            cached = self._author[key] = {f: i for i, f in enumerate(ranked)}
+        return cached
+
+    def order(
+        self, context: Mapping[str, str], works: Mapping[str, float], fixes: Sequence[str]
+    ) -> list[str]:
+        author = self.author_rank(context)
+        cost, file_order, last = self.cost, self.file_order, len(author)
+        return sorted(
+            fixes, key=lambda f: (-works[f] / cost[f], author.get(f, last), file_order[f])
+        )
+
+    def candidates(self, context: Mapping[str, str], tried: set[str]) -> list[str]:
+        return [f for f in self.known.applicable(context) if f not in tried]
+
+    def ecr(self, order: Sequence[str], works: Mapping[str, float], left: float) -> float:
+        pairs = [(self.cost[f], works[f] / left) for f in order]
+        return expected_cost(pairs, self.guide.support_minutes)
+
+    def _left(self, probs: _Probs, failed: set[str]) -> float:
+        return max(1.0 - sum(probs.raw.get(f, 0.0) for f in failed), _EPSILON)
+
+    def best_fixes(
+        self, context: Mapping[str, str], tried: set[str], failed: set[str]
+    ) -> tuple[list[str], float]:
+        """The best order of the fixes left here, and its ECR, asking nothing more."""
+        probs = self.probs(context)
+        order = self.order(context, probs.works, self.candidates(context, tried))
+        return order, self.ecr(order, probs.works, self._left(probs, failed))
+
+    def value(
+        self, question: Question, context: Mapping[str, str], tried: set[str], failed: set[str]
+    ) -> tuple[float, bool]:
+        """(ECR saved by asking ``question`` now, net of its cost; whether any answer can
+        change the plan or end the diagnosis)."""
+        shares = self.answer_probs(context, question)
+        candidates = self.candidates(context, tried)
+        branches: list[tuple[float, float, Mapping[str, float], list[str] | None]] = []
+        for choice in question.choices:
+            share = shares.get(choice.id, 0.0)
+            ending = self.guide.outcomes.get(choice.next)
+            if ending is not None:
+                cost = self.guide.support_minutes if ending.outcome == "escalate" else 0.0
+                branches.append((share, cost, {}, None))
+                continue
+            after = {**context, question.id: choice.id}
+            probs = self.probs(after)
+            left = self._left(probs, failed)
+            order = self.order(after, probs.works, self.candidates(after, tried))
+            works = {f: probs.works[f] / left for f in order}
+            branches.append((share * left, self.ecr(order, works, 1.0), works, order))
+        total = sum(weight for weight, *_ in branches)
+        if total <= 0:
+            return 0.0, False
+        after_cost = sum(weight * cost for weight, cost, *_ in branches) / total
+        mixed = {
+            f: sum(weight * works.get(f, 0.0) for weight, _, works, _ in branches) / total
+            for f in candidates
+        }
+        plan = self.order(context, mixed, candidates)
+        without = self.ecr(plan, mixed, 1.0)
+        matters = any(order is None or order != plan for *_, order in branches)
+        return without - (question.minutes + after_cost), matters
+
+    def explored(self, context: Mapping[str, str]) -> set[str]:
+        """The questions this diagnosis asks here for exploration's sake, if they matter."""
+        rng = self._rng("explore", context_key(context))
+        if rng is None:
+            return set()
+        return {q.id for q in self.guide.questions if rng.random() < EXPLORE_RATE}
+
+    def plan(
+        self,
+        context: Mapping[str, str],
+        questions: Sequence[Question],
+        tried: set[str],
+        failed: set[str],
+    ) -> list[str]:
+        """The steps from here: fixes in order, ending with a question worth asking, if any."""
+        tried, failed = set(tried), set(failed)
+        explore = self.explored(context)
+        steps: list[str] = []
+        while True:
+            best: tuple[tuple[int, int, float, int], Question] | None = None
+            for position, question in enumerate(questions):
+                net, matters = self.value(question, context, tried, failed)
+                forced = matters and question.id in explore and not steps
+                if not (forced or net > _EPSILON):
+                    continue
+                rank = (-int(forced), -int(question.gate), -net, position)
+                if best is None or rank < best[0]:
+                    best = (rank, question)
+            if best is not None:
+                steps.append(make_key("question", best[1].id))
+                return steps
+            order, _ = self.best_fixes(context, tried, failed)
+            if not order:
+                return steps
+            steps.append(make_key("fix", order[0]))
+            tried.add(order[0])
+            failed.add(order[0])
+
+    def reason(self, context: Mapping[str, str], fix: Fix, tried: set[str]) -> Reason:
+        fixed, tried_count = self.known.counts(context, fix.id)
+        if tried_count >= MIN_SAMPLE:
+            return Reason("worked_for", fixed=fixed, tried=tried_count)
+        _, works = self.known.means(context)
+        for other in self.candidates(context, tried | {fix.id}):
+            if works[other] > works[fix.id] and self.cost[other] > fix.cost:
+                return Reason("quick", minutes=fix.minutes)
+        return Reason("guide")
+
+
+# --- the decision ----------------------------------------------------------------
+
+
+def decide(
+    guide: Guide,
+    knowledge: Knowledge,
+    answers: Mapping[str, str],
+    attempts: Sequence[Attempt],
+    *,
+    seed: int | None = None,
+    memo: Mapping[str, Sequence[str]] | None = None,
+) -> Decision:
+    """The step to show next, why (for a fix), and the memo to keep.
+
+    Without ``seed`` the plan uses the estimates (posterior means); with one,
+    a Thompson draw seeded by it. ``memo`` holds the plan made earlier in each
+    context of this diagnosis: it is followed whatever the evidence says now.
+    """
+    memo = _copy(memo)
+    path = walk(guide, answers)
+    if path.ending is not None:
+        return Decision(step=path.ending, reason=None, memo=memo)
+    if any(a.result == Result.FIXED for a in attempts):
+        return Decision(step=guide.outcomes[guide.resolved], reason=None, memo=memo)
+    context = path.answers
+    tried = {a.fix for a in attempts}
+    failed = {a.fix for a in attempts if a.result == Result.NOT_FIXED}
+    planner = _Planner(guide, knowledge, seed)
+    key = context_key(context)
+    plan = memo.get(key)
+    if plan is None or not _valid(guide, plan, context, path.open):
+        plan = memo[key] = planner.plan(context, path.open, tried, failed)
+    remaining = [s for s in plan if not _done(s, context, tried)]
+    if not remaining and planner.candidates(context, tried):
+        # Only if the attempts were changed by hand: plan the fixes the plan did not name.
+        more = planner.plan(context, path.open, tried, failed)
+        plan = memo[key] = [*plan, *more]
+        remaining = more
+    if not remaining:
+        return Decision(step=guide.outcomes[guide.exhausted], reason=None, memo=memo)
+    step = guide.step(remaining[0])
+    assert step is not None  # checked by _valid
+    reason = planner.reason(context, step, tried) if isinstance(step, Fix) else None
+    return Decision(step=step, reason=reason, memo=memo)
+
+
+def _copy(memo: object) -> dict[str, list[str]]:
+    """The memo as plain lists (anything else in it, say from a tampered store, is dropped)."""
+    if not isinstance(memo, Mapping):
+        return {}
+    return {
+        key: list(plan)
+        for key, plan in memo.items()
+        if isinstance(key, str)
+        and isinstance(plan, list | tuple)
+        and all(isinstance(step, str) for step in plan)
+    }
+
+
+def _valid(
+    guide: Guide, plan: Sequence[str], context: Mapping[str, str], open_now: Sequence[Question]
+) -> bool:
+    """A stored plan still names steps this context can take (else it is made afresh)."""
+    askable = {q.id for q in open_now} | set(context)
+    for key in plan:
+        kind, step_id = split_key(key)
+        if kind == "question" and step_id in askable:
+            continue
+        fix = guide.fix(step_id) if kind == "fix" else None
+        if fix is None or not applies(guide, fix, context):
+            return False
+    return True
+
+
+def _done(key: str, context: Mapping[str, str], tried: set[str]) -> bool:
+    kind, step_id = split_key(key)
+    return step_id in (context if kind == "question" else tried)
+
+
+# --- the author's order, for callers that rank a list ------------------------------
+
+
+def rank_fixes(
+    guide: Guide, candidates: Sequence[Fix], answers: Mapping[str, str] | None = None
+) -> list[Fix]:
+    """Order ``candidates`` by the author's priors and costs (chance / cost, highest
+    first), then the guide's own order."""
+    prior = knowledge(guide).prior(answers or {})
     order = {fix.id: i for i, fix in enumerate(guide.fixes)}
-    return sorted(candidates, key=lambda fix: (fix.cost, order[fix.id]))
+    return sorted(
+        candidates,
+        key=lambda fix: (-prior.get(fix.id, fix.chance) / fix.cost, order[fix.id]),
+    )
 
 
 def applicable_fixes(guide: Guide, answers: Mapping[str, str]) -> list[Fix]:
-    """Every fix whose ``when`` the answers meet, ranked.
+    """Every fix that may be offered with these answers on the path, in the author's order.
 
     ``answers`` must be the answers on the current path
-    (:func:`~diagnostics.engine.flow.path_answers`): one left over from a path
+    (:func:`~diagnostics.engine.paths.path_answers`): one left over from a path
     the person turned away from does not count.
     """
-    return rank_fixes(guide, [f for f in guide.fixes if matches(f.when, answers)])
+    return rank_fixes(guide, [f for f in guide.fixes if applies(guide, f, answers)], answers)
+
+
+def default_knowledge(guide: Guide) -> Knowledge:
+    """The author's priors for ``guide``, built once per guide object."""
+    cached = _DEFAULTS.get(id(guide))
+    if cached is None or cached[0] is not guide:
+        if len(_DEFAULTS) > 64:
+            _DEFAULTS.clear()
+        cached = _DEFAULTS[id(guide)] = (guide, knowledge(guide))
+    return cached[1]
+
+
+_DEFAULTS: dict[int, tuple[Guide, Knowledge]] = {}

@@ -1,13 +1,8 @@
-"""The engine's learning API, in one place for the store.
-
-TEMPORARY: until h-ranking-engine's ``decide``, ``knowledge`` and ``tallies``
-are merged, they come from :mod:`diagnostics.learning._interim`, which learns
-nothing (the author's order). This module then re-exports the engine's.
-"""
+"""The engine's learning API, in one place for the store."""
 
 from __future__ import annotations
 
-from diagnostics.learning._interim import (
+from diagnostics.engine import (
     MIN_SAMPLE,
     Decision,
     EndedDiagnosis,
@@ -21,6 +16,7 @@ from diagnostics.learning._interim import (
     knowledge,
     tallies,
 )
+from diagnostics.engine.learning import parse_context_key
 
 __all__ = [
     "MIN_SAMPLE",
@@ -34,5 +30,6 @@ __all__ = [
     "context_key",
     "decide",
     "knowledge",
+    "parse_context_key",
     "tallies",
 ]

@@ -108,8 +108,10 @@ def knowledge_for(*, guide: engine.Guide, version_id: int) -> api.Knowledge:
         cached = _CACHE[guide.slug] = _Cached(loaded=moment, pinned=read.pinned, table=read.table)
     known = cached.knowledge.get(version_id)
     if known is None:
+        # No evidence yet: the author's order, without exploration draws, so a
+        # new guide behaves as its author wrote it until its first diagnosis ends.
         known = cached.knowledge[version_id] = api.knowledge(
-            guide, cached.table, pinned=cached.pinned
+            guide, cached.table or None, pinned=cached.pinned
         )
     return known
 

@@ -1,0 +1,176 @@
+"""Learning from ended diagnoses: the author's priors, evidence, and the order it gives."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from diagnostics import engine
+from tests.planning_guides import ended, evidence, fix, guide, offered
+
+pytestmark = pytest.mark.filterwarnings("error")
+
+
+def two_fixes(**meta: object) -> engine.Guide:
+    """A (the author's favourite) and B, equal costs, one context."""
+    return guide([fix("a", chance=0.5), fix("b", chance=0.2)], **meta)
+
+
+def first(g: engine.Guide, known: engine.Knowledge, **kwargs: object) -> str:
+    return engine.decide(g, known, {}, (), **kwargs).step.id
+
+
+def test_prior_only_gives_the_authors_order_not_the_files() -> None:
+    # File order: slow (unlikely, costly) first; the author's order puts likely, cheap first.
+    g = guide(
+        [
+            fix("slow", minutes=10, chance=0.1),
+            fix("likely", minutes=5, chance=0.4),
+            fix("cheap", minutes=1, chance=0.1),
+        ]
+    )
+    for known in (engine.knowledge(g), engine.knowledge(g, {})):
+        assert offered(g, known) == ["fix:cheap", "fix:likely", "fix:slow"]
+        means = {e.fix.id: e.p for e in known.estimates({})}
+        priors = {e.fix.id: e.prior for e in known.estimates({})}
+        assert priors == {"slow": 0.1, "likely": 0.4, "cheap": 0.1}
+        # The posterior mean with no evidence is the author's chance (they add up to < 1).
+        assert means == pytest.approx(priors)
+
+
+def test_strong_evidence_reorders() -> None:
+    g = two_fixes()
+    log = [ended(fixed="b") for _ in range(30)] + [ended(failed=["b"]) for _ in range(10)]
+    log += [ended(fixed="a") for _ in range(2)] + [ended(failed=["a"]) for _ in range(38)]
+    known = engine.knowledge(g, evidence(g, log))
+    assert first(g, engine.knowledge(g)) == "a"
+    assert first(g, known) == "b"
+    estimates = {e.fix.id: e for e in known.estimates({})}
+    assert (estimates["b"].fixed_count, estimates["b"].evidence_count) == (30, 40)
+    assert estimates["b"].p > estimates["a"].p
+
+
+def test_weak_evidence_does_not_reorder() -> None:
+    g = two_fixes()
+    log = [ended(failed=["a"], fixed="b")]  # one person
+    assert first(g, engine.knowledge(g, evidence(g, log))) == "a"
+
+
+def test_a_pinned_guide_keeps_the_authors_order() -> None:
+    g = two_fixes()
+    log = [ended(fixed="b") for _ in range(30)] + [ended(failed=["a"]) for _ in range(38)]
+    table = evidence(g, log)
+    assert first(g, engine.knowledge(g, table)) == "b"
+    pinned = engine.knowledge(g, table, pinned=True)
+    assert first(g, pinned) == "a"
+    assert first(g, pinned, seed=7) == "a"  # no draw either
+    assert [e.evidence_count for e in pinned.estimates({})] == [0, 0]
+
+
+def test_forgotten_evidence_weighs_less() -> None:
+    g = two_fixes()
+    log = [ended(fixed="b") for _ in range(30)] + [ended(failed=["a"]) for _ in range(38)]
+    assert first(g, engine.knowledge(g, evidence(g, log, weight=1.0))) == "b"
+    # The same diagnoses, long ago: their discounted weight is what counts, not their number.
+    assert first(g, engine.knowledge(g, evidence(g, log, weight=0.01))) == "a"
+
+
+def test_a_fix_people_cannot_do_drops() -> None:
+    g = guide([fix("a", chance=0.3), fix("b", chance=0.25)])
+    log = [ended(cannot=["a"]) for _ in range(30)]  # they gave up on it
+    log += [ended(failed=["b"], cannot=["a"]) for _ in range(5)]
+    known = engine.knowledge(g, evidence(g, log))
+    rates = {e.fix.id: e.q for e in known.estimates({})}
+    assert rates["a"] > 0.8
+    assert rates["b"] < 0.05
+    assert first(g, engine.knowledge(g)) == "a"
+    assert first(g, known) == "b"
+
+
+def test_the_order_corrected_estimate_is_unbiased_where_raw_rates_are_not() -> None:
+    """Fixes always tried in one order: a raw rate overstates the later ones by
+    1 / (1 − Σ p of those before). The estimate must be within 0.02 of the truth."""
+    truth = {"a": 0.2, "b": 0.3, "c": 0.1}  # and 0.4 needs support
+    g = guide([fix(f, chance=0.2) for f in truth])
+    rng = random.Random(20240601)
+    log = []
+    for _ in range(5000):
+        draw, cause = rng.random(), None
+        for fix_id, p in truth.items():
+            if draw < p:
+                cause = fix_id
+                break
+            draw -= p
+        failed: list[str] = []
+        for fix_id in truth:  # always a, then b, then c
+            if fix_id == cause:
+                break
+            failed.append(fix_id)
+        log.append(ended(failed=failed, fixed=cause))
+    table = evidence(g, log)
+    known = engine.knowledge(g, table)
+    estimate = {e.fix.id: e.p for e in known.estimates({})}
+    raw = {f: table[("", "fixed", f)].count / table[("", "tried", f)].count for f in truth}
+    for fix_id, p in truth.items():
+        assert estimate[fix_id] == pytest.approx(p, abs=0.02)
+    assert raw["b"] > truth["b"] + 0.05  # 0.3 / 0.8 = 0.375
+    assert raw["c"] > truth["c"] + 0.05  # 0.1 / 0.5 = 0.2
+
+
+def test_thompson_draws_follow_the_seed() -> None:
+    g = guide([fix(f, chance=0.15) for f in "abcdef"])
+    known = engine.knowledge(g, {})
+    orders = {tuple(offered(g, known, seed=seed)) for seed in range(40)}
+    assert len(orders) > 5  # exploration: different diagnoses see different orders
+    assert offered(g, known, seed=3) == offered(g, engine.knowledge(g, {}), seed=3)
+    assert len({tuple(offered(g, engine.knowledge(g), seed=s)) for s in range(10)}) == 1
+
+
+def test_tallies_of_one_diagnosis() -> None:
+    g = guide([fix("a"), fix("b"), fix("c")], [{"id": "q", **_yes_no()}])
+    diagnosis = engine.EndedDiagnosis(
+        context={"q": "yes"}, failed=("b", "a"), cannot=("c",), fixed=None
+    )
+    rows = engine.tallies(g, diagnosis, [("q", "yes")])
+    assert {(r.context, r.kind, r.key) for r in rows} == {
+        ("q=yes", "unfixed_after", "a,b"),
+        ("q=yes", "tried", "a"),
+        ("q=yes", "tried", "b"),
+        ("q=yes", "cannot", "c"),
+        ("q=yes", "offered", "a"),
+        ("q=yes", "offered", "b"),
+        ("q=yes", "offered", "c"),
+        ("", "answer", "q=yes"),
+    }
+    fixed = engine.tallies(g, engine.EndedDiagnosis({"q": "no"}, ("a",), (), "b"), [("q", "no")])
+    assert ("q=no", "fixed", "b") in {(r.context, r.kind, r.key) for r in fixed}
+    assert "unfixed_after" not in {r.kind for r in fixed}
+    # A diagnosis that tried nothing teaches nothing about the fixes.
+    idle = engine.tallies(g, engine.EndedDiagnosis({}, (), (), None), [])
+    assert idle == []
+
+
+def test_context_keys_are_canonical() -> None:
+    assert engine.context_key({"storage": "plenty", "account": "icloud"}) == (
+        "account=icloud;storage=plenty"
+    )
+    assert engine.context_key({}) == ""
+
+
+def test_answer_shares_are_learned_from_logged_answers() -> None:
+    g = guide([fix("a")], [{"id": "q", **_yes_no()}])
+    q = g.question("q")
+    assert q is not None
+    assert engine.knowledge(g).answer_probs({}, q) == {"yes": 0.5, "no": 0.5}
+    table = evidence(g, [ended(q="yes") for _ in range(45)])
+    shares = engine.knowledge(g, table).answer_probs({}, q)
+    assert shares["yes"] == pytest.approx((2.5 + 45) / 50)
+
+
+def _yes_no() -> dict[str, object]:
+    return {
+        "prompt": "q?",
+        "minutes": 1,
+        "choice": [{"id": "yes", "label": "Yes"}, {"id": "no", "label": "No"}],
+    }
