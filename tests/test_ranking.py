@@ -150,3 +150,49 @@ def test_the_guide_suggests_when_there_is_no_data_and_it_is_not_just_cheap() -> 
 
 def _choices(*ids: str) -> list[dict[str, str]]:
     return [{"id": c, "label": c.title()} for c in ids]
+
+
+def test_every_learned_path_of_the_shipped_guide_ends_in_an_outcome(icloud: engine.Guide) -> None:
+    """Random people, random evidence, random seeds, Back now and then: every diagnosis
+    ends in an outcome, no fix is offered twice, and the memo replays each step."""
+    rng = random.Random(42)
+    log = []
+    for _ in range(300):
+        answers = {q.id: rng.choice(q.choices).id for q in icloud.questions}
+        fixes = [f.id for f in engine.applicable_fixes(icloud, answers)]
+        rng.shuffle(fixes)
+        cut = rng.randrange(len(fixes) + 1) if fixes else 0
+        fixed = fixes[cut] if cut < len(fixes) and rng.random() < 0.6 else None
+        log.append(ended(failed=fixes[:cut], fixed=fixed, **engine.path_answers(icloud, answers)))
+    known = engine.knowledge(icloud, evidence(icloud, log))
+    for seed in range(60):
+        answers: dict[str, str] = {}
+        attempts: tuple[engine.Attempt, ...] = ()
+        memo: dict[str, list[str]] = {}
+        shown: list[tuple[dict[str, str], tuple[engine.Attempt, ...], engine.Step]] = []
+        for _ in range(60):
+            decision = engine.decide(icloud, known, answers, attempts, seed=seed, memo=memo)
+            replay = engine.decide(
+                icloud, engine.knowledge(icloud), answers, attempts, memo=decision.memo
+            )
+            assert replay.step == decision.step
+            memo = dict(decision.memo)
+            step = decision.step
+            if isinstance(step, engine.Outcome):
+                break
+            if shown and rng.random() < 0.15:  # Back: the step shown before comes again
+                answers, attempts, before = shown.pop()
+                again = engine.decide(icloud, known, answers, attempts, seed=seed, memo=memo)
+                assert again.step == before
+                memo = dict(again.memo)
+                step = before
+            shown.append((dict(answers), attempts, step))
+            if isinstance(step, engine.Question):
+                answers[step.id] = rng.choice(step.choices).id
+            else:
+                assert step.id not in {a.fix for a in attempts}, "a fix was offered twice"
+                result = rng.choice([engine.Result.NOT_FIXED] * 4 + [engine.Result.FIXED])
+                attempts = (*attempts, engine.Attempt(step.id, result))
+        else:
+            pytest.fail("the diagnosis never ended")
+        assert isinstance(step, engine.Outcome)

@@ -24,7 +24,8 @@ question whose answers cannot change the plan, and cannot end the diagnosis,
 is never worth its cost. An answer that jumps to an outcome ends the
 diagnosis (costing nothing more, or S for an escalation). A fix whose
 ``when`` names a question not asked is offered only if the rule allows every
-answer. Gates (``gate = true``) come first among the questions worth asking.
+answer. Of the questions worth asking, gates (``gate = true``) come first,
+then the guide's order.
 
 **Stability.** :func:`decide` plans once per context (a Thompson draw from the
 diagnosis's seed), and returns the plan in a memo that the store keeps and
@@ -221,13 +222,13 @@ class _Planner:
         explore = self.explored(context)
         steps: list[str] = []
         while True:
-            best: tuple[tuple[int, int, float, int], Question] | None = None
+            best: tuple[tuple[int, int, int], Question] | None = None
             for position, question in enumerate(questions):
                 net, matters = self.value(question, context, tried, failed)
                 forced = matters and question.id in explore and not steps
                 if not (forced or net > _EPSILON):
                     continue
-                rank = (-int(forced), -int(question.gate), -net, position)
+                rank = (-int(forced), -int(question.gate), position)
                 if best is None or rank < best[0]:
                     best = (rank, question)
             if best is not None:
