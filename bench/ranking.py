@@ -304,11 +304,9 @@ def reset_learning() -> None:
 
 def frozen_knowledge(guide: object) -> object:
     """The policy as the flow would use it now: the evidence read from the database."""
-    from diagnostics.learning import api
-    from diagnostics.learning.evidence import read_evidence
+    from diagnostics.learning.evidence import knowledge_from, read_evidence
 
-    read = read_evidence(slug=guide.slug)  # type: ignore[attr-defined]
-    return api.knowledge(guide, read.table, pinned=read.pinned)
+    return knowledge_from(guide, read_evidence(slug=guide.slug))  # type: ignore[attr-defined, arg-type]
 
 
 def run_seed(population: Population, settings: Settings, seed: int) -> dict[str, Score]:
@@ -354,37 +352,46 @@ def _order_key(known: object, context: Mapping[str, str]) -> list[str]:
 
 
 def run_drift(population: Population, settings: Settings, seed: int) -> tuple[int | None, str]:
-    """Diagnoses after the change until the learned order follows it (None: not within the run)."""
+    """Diagnoses after the change until the learned order follows it (None: not within the run).
+
+    Looked at in the context the change hurts most (where the old fix solved
+    the largest share of people): the learned order of the two fixes (posterior
+    means) must first agree with the oracle before the change, then with the
+    oracle after it.
+    """
     from diagnostics.models import Guide, guide_for_version
 
     drift = population.drift
     assert drift is not None
     after = population.drifted()
-    # The context the change hurts most: where the old fix solved the largest share.
-    context = max(
-        population.contexts, key=lambda c: c.weight * c.true_p().get(drift.fix, 0.0)
-    ).answers
+    hurt = max(population.contexts, key=lambda c: c.weight * c.true_p().get(drift.fix, 0.0))
+    context = dict(hurt.answers)
     reset_learning()
     guide_row = Guide.objects.select_related("current_version").get(slug=population.guide)
     guide = guide_for_version(guide_row.current_version_id)
-    oracle = _order_key(oracle_knowledge(guide, after), context)
     pair = (drift.fix, drift.to)
-    want = sorted(pair, key=oracle.index)
 
-    def follows() -> bool:
-        order = _order_key(frozen_knowledge(guide), context)
-        return sorted(pair, key=order.index) == want
+    def first_of(known: object) -> str:
+        order = _order_key(known, context)
+        return min(pair, key=order.index)
 
+    before_want = first_of(oracle_knowledge(guide, population))
+    after_want = first_of(oracle_knowledge(guide, after))
+    if before_want == after_want:
+        return None, f"the oracle puts {after_want} first before and after, in {hurt.name!r}"
     rng = random.Random(f"drift|{seed}")
     for i in range(settings.drift_before):
         train_one(population.sample(rng), guide_row=guide_row, network=f"pre-{seed}-{i}")
-    if follows():
-        return 0, f"{want[0]} before {want[1]} already before the change"
+    if first_of(frozen_knowledge(guide)) != before_want:
+        return None, (
+            f"had not learned {before_want} first after {settings.drift_before} diagnoses,"
+            f" in {hurt.name!r}"
+        )
     for i in range(1, settings.drift_after_max + 1):
         train_one(after.sample(rng), guide_row=guide_row, network=f"post-{seed}-{i}")
-        if i % settings.drift_every == 0 and follows():
-            return i, f"{want[0]} now before {want[1]}"
-    return None, f"{want[0]} still not before {want[1]}"
+        if i % settings.drift_every == 0 and first_of(frozen_knowledge(guide)) == after_want:
+            return i, f"{after_want} now before {before_want}, in {hurt.name!r}"
+    return None, f"{before_want} still before {after_want}, in {hurt.name!r}"
 
 
 # --- printing -----------------------------------------------------------------------------
@@ -465,6 +472,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--checkpoints", help="training sizes to score after, comma-separated (0,100,1000,5000)"
     )
+    parser.add_argument("--drift-after", type=int, help="most diagnoses after the change (1,500)")
     args = parser.parse_args(argv)
     settings = QUICK if args.quick else FULL
     if args.seeds:
@@ -474,6 +482,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.checkpoints:
         points = tuple(int(x) for x in args.checkpoints.split(","))
         settings = Settings(**{**settings.__dict__, "checkpoints": points})
+    if args.drift_after:
+        settings = Settings(**{**settings.__dict__, "drift_after_max": args.drift_after})
     populations = [load_truth(t) for t in args.truth] if args.truth else None
     teardown = setup_django()
     try:

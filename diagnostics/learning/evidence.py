@@ -108,12 +108,19 @@ def knowledge_for(*, guide: engine.Guide, version_id: int) -> api.Knowledge:
         cached = _CACHE[guide.slug] = _Cached(loaded=moment, pinned=read.pinned, table=read.table)
     known = cached.knowledge.get(version_id)
     if known is None:
-        # No evidence yet: the author's order, without exploration draws, so a
-        # new guide behaves as its author wrote it until its first diagnosis ends.
-        known = cached.knowledge[version_id] = api.knowledge(
-            guide, cached.table or None, pinned=cached.pinned
+        known = cached.knowledge[version_id] = knowledge_from(
+            guide, GuideEvidence(pinned=cached.pinned, table=cached.table, tick=0)
         )
     return known
+
+
+def knowledge_from(guide: engine.Guide, read: GuideEvidence) -> api.Knowledge:
+    """What the ranking knows, given a guide's evidence as read.
+
+    No evidence yet: the author's order, without exploration draws, so a new
+    guide behaves as its author wrote it until its first diagnosis ends.
+    """
+    return api.knowledge(guide, read.table or None, pinned=read.pinned)
 
 
 # --- writing ------------------------------------------------------------------
