@@ -7,6 +7,7 @@ instead of silently falling back to a default.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import sys
@@ -161,7 +162,7 @@ def read_env_file(path: Path) -> None:
         os.environ.setdefault(match["name"], value)
 
 
-def start_up(*, local_env_file: Path | None = None) -> None:
+def start_up(*, local_env_file: Path | None = None, web: bool = False) -> None:
     """Read the env file, then load the settings; on a problem, print one line and exit 1.
 
     The env file is the one ``HELPDESK_ENV_FILE`` names, when it is set (it must
@@ -170,6 +171,10 @@ def start_up(*, local_env_file: Path | None = None) -> None:
     production reads a file only when told to. A setting that is missing or
     cannot be understood ends the process with ``error: <what is wrong>`` on
     stderr and exit status 1, instead of a traceback.
+
+    ``web``: a web server is starting (gunicorn, the WSGI or ASGI application).
+    With DEBUG off it also refuses an SQLite database file that does not exist,
+    rather than let SQLite create an empty one (``ops.startup``).
     """
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
     try:
@@ -186,6 +191,33 @@ def start_up(*, local_env_file: Path | None = None) -> None:
         from django.conf import settings
 
         settings.INSTALLED_APPS  # noqa: B018 (loads the settings module now)
+        if web:
+            from ops.startup import forbid_new_sqlite_file
+
+            forbid_new_sqlite_file(settings.DATABASES, debug=settings.DEBUG)
     except ImproperlyConfigured as error:
         print(f"error: {error}", file=sys.stderr)
         raise SystemExit(1) from None
+
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def env_networks(name: str) -> tuple[IPNetwork, ...]:
+    """Read a comma-separated list of IP networks in CIDR form (``10.0.0.0/8``).
+
+    A single address (``192.0.2.7``) is a network of one. Host bits set below
+    the prefix (``10.0.0.1/8``) are an error rather than silently widened, and
+    so is anything else that is not a network: the list decides whose word on
+    the client's address is taken.
+    """
+    networks = []
+    for item in env_list(name):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=True))
+        except ValueError as error:
+            raise ImproperlyConfigured(
+                f"{name} must list IP networks such as 10.0.0.0/8 or 192.0.2.7, "
+                f"not {item!r} ({error})."
+            ) from None
+    return tuple(networks)

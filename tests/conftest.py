@@ -15,6 +15,7 @@ from django.test import Client, override_settings
 from diagnostics import engine
 from diagnostics.learning.evidence import forget_evidence
 from diagnostics.models import Guide, forget_parsed_guides
+from ops import outage, ratelimit
 
 GUIDES_DIR = Path(__file__).resolve().parent.parent / "diagnostics" / "guides"
 SLUG = "icloud-contacts"
@@ -48,6 +49,17 @@ def _fresh_parsed_guides() -> Iterator[None]:
     forget_evidence()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_process_state() -> Iterator[None]:
+    """Each test starts with no client noted as over its rate limit and no database
+    marked down: both are per-process memories that must not outlive a test."""
+    ratelimit.notes.clear()
+    outage.guard.reset()
+    yield
+    ratelimit.notes.clear()
+    outage.guard.reset()
+
+
 @pytest.fixture(scope="session")
 def guide_data() -> dict[str, Any]:
     """The shipped iCloud guide, as plain data."""
@@ -74,14 +86,20 @@ class Flow:
         self.slug = slug
         self.htmx = htmx
         self.url = f"/guides/{slug}/"
+        self.page = self.url  # the address of the page shown last
         self.html = ""
 
     @property
     def headers(self) -> dict[str, str]:
         return {"HX-Request": "true"} if self.htmx else {}
 
-    def get(self) -> str:
-        response = self.client.get(self.url, headers=self.headers)
+    def get(self, url: str = "") -> str:
+        """Open ``url`` (the guide's address: the start screen or the current step)."""
+        response = self.client.get(url or self.url, headers=self.headers)
+        self.page = url or self.url
+        if response.status_code == 302:  # on to the current step's own address
+            self.page = response["Location"]
+            response = self.client.get(self.page, headers=self.headers)
         assert response.status_code == 200
         self.html = response.content.decode()
         return self.html
@@ -90,9 +108,10 @@ class Flow:
         response = self.client.post(f"{self.url}{action}/", data or {}, headers=self.headers)
         if response.status_code == 200:
             self.html = response.content.decode()
+            self.page = response.get("HX-Push-Url") or response.get("HX-Replace-Url") or self.page
         elif response.status_code == 303:
-            assert response["Location"] == self.url
-            self.get()
+            assert response["Location"].startswith(f"{self.url}step/")
+            self.get(response["Location"])
         return response
 
     def start(self) -> Flow:
@@ -125,7 +144,12 @@ class Flow:
         return re.findall(r'name="choice" value="([^"]*)"', self.html)
 
     def form(self, **overrides: str) -> dict[str, str]:
-        return {"diagnosis": self.diagnosis, "step": self.step, **overrides}
+        """The step form's hidden fields, as a browser would post them, and ``overrides``."""
+        fields = {"diagnosis": self.diagnosis, "step": self.step}
+        for name in ("position", "revision"):  # only on an earlier step
+            if f'name="{name}"' in self.html:
+                fields[name] = self.field(name)
+        return {**fields, **overrides}
 
     def answer(self, choice: str) -> Any:
         return self.post("answer", self.form(choice=choice))
@@ -159,11 +183,12 @@ def htmx_flow(client: Client, guide: Guide) -> Flow:
     return Flow(client, htmx=True)
 
 
-# Answers that lead to the fix phase with the most fixes applicable.
+# Answers that lead to the fix phase with the most fixes applicable (iCloud.com
+# not checked, so the other devices' question is asked too).
 EVERYTHING_UNSURE = {
     "apple_status": "all_green",
     "account": "not_sure",
-    "icloud_web": "missing",
+    "icloud_web": "cannot_check",
     "contacts_sync": "not_sure",
     "storage": "not_sure",
     "same_account": "not_sure",

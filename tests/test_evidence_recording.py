@@ -158,7 +158,7 @@ def test_a_diagnosis_abandoned_when_idle_teaches_once(guide: Guide, unsure: dict
     untouched = person().start()  # opened and left: nothing to learn
     Diagnosis.objects.update(updated=timezone.now() - timedelta(hours=30))
 
-    assert commands.mark_abandoned(idle_for=timedelta(hours=24)) == 2
+    assert commands.mark_abandoned(idle_for=timedelta(hours=24)) == 1  # not the untouched one
     assert lines("unfixed_after") == {first_fix: 1}
     assert Diagnosis.objects.get(pk=untouched.diagnosis).taught_tick is None
     assert EvidenceQuota.objects.get().count == 1  # the network that started it

@@ -14,6 +14,10 @@ forms) instead of the session:
   CSRF-exempt; without a valid token a post can only start a diagnosis (a
   Start posted twice joins the untouched one it opened, see
   :func:`diagnostics.flow.ownership.start_ticket`);
+* since no CSRF token stands in the way, every post must say it came from the
+  embed's own page (``Sec-Fetch-Site`` or ``Origin``, see
+  :mod:`~diagnostics.embed.origin`); a post from another site gets a 403 in
+  the frame and changes nothing;
 * every response under ``/embed/`` may be framed only by the origins in
   ``HELPDESK_EMBED_ORIGINS`` (``Content-Security-Policy: frame-ancestors``),
   error pages made outside the views (404, 429, 503) included, and its links
@@ -26,6 +30,7 @@ forms) instead of the session:
 points at the embedded URLs automatically.
 
 Modules: ``tokens`` (the token and the stand-in session), ``framing`` (the
-middleware and its ``frame-ancestors``), ``views`` (the wrapper), ``links``
+middleware and its ``frame-ancestors``), ``origin`` (who may post),
+``views`` (the wrapper), ``links``
 (where error pages lead under ``/embed/``) and ``urls``.
 """

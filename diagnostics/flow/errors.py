@@ -13,6 +13,7 @@ class FlowError(Exception):
 
     status = 400
     title = "That didn't work"
+    help = ""  # what the page says; empty: the usual words for its status
 
 
 class InvalidChoice(FlowError):

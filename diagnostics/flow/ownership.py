@@ -13,7 +13,10 @@ import uuid
 from collections.abc import MutableMapping
 from typing import Any
 
+from django.conf import settings
 from django.core import signing
+from django.http import HttpRequest
+from django.utils.crypto import salted_hmac
 
 from diagnostics.flow.errors import FlowError, NotYourDiagnosis, OldForm, SessionExpired
 from diagnostics.models import Diagnosis, Guide, guide_for_version
@@ -76,6 +79,7 @@ def remember(session: Session, slug: str, diagnosis: Diagnosis) -> None:
 # --- start tickets -------------------------------------------------------------
 
 START_TICKET_AGE = 60 * 60 * 24  # seconds a start page's ticket counts; later, a fresh id
+BROWSER_FIELD = "browser"  # the embed page's own random value, added to its start form by app.js
 
 
 def _ticket_signer(slug: str) -> signing.TimestampSigner:
@@ -86,30 +90,58 @@ def _ticket_signer(slug: str) -> signing.TimestampSigner:
 def start_ticket(*, slug: str) -> str:
     """A signed, single-diagnosis ticket for the start form of the guide ``slug``.
 
-    It names the id the diagnosis will get, so the same Start posted twice (a
-    double click without JavaScript, a retried request) opens one diagnosis,
-    not two: the second post finds the first's and resumes it, as long as
-    nothing has been answered in it yet (see
-    :func:`~diagnostics.flow.commands.start_diagnosis`).
+    Together with the browser that posts it (:func:`browser_of`), it names the
+    id the diagnosis will get, so the same Start posted twice by one browser
+    (a double click without JavaScript, a retried request) opens one
+    diagnosis, not two: the second post finds the first's and resumes it, as
+    long as nothing has been answered in it yet (see
+    :func:`~diagnostics.flow.commands.start_diagnosis`). Posted by any other
+    browser, the same ticket names another id: a new diagnosis of its own,
+    never the first browser's.
     """
     return _ticket_signer(slug).sign(str(uuid.uuid4()))
 
 
-def read_start_ticket(*, ticket: str, slug: str) -> uuid.UUID | None:
-    """The diagnosis id a start ticket names; None when there is none to go by.
+def browser_of(request: HttpRequest, *, posted: str) -> str:
+    """A value only this browser has, to bind its start ticket to; '' when there is none.
 
-    None for a form without a ticket (a page from before tickets) and for an
-    expired one (a start page left open for a day): those just start afresh.
-    Raises :class:`FlowError` for a ticket that was not issued for this guide.
+    On the site, the CSRF cookie: a random secret per browser that other sites
+    cannot read, set by the start page itself (its form carries the CSRF
+    token), so even the first visit's double click sends it twice, and no
+    session has to be saved just for showing a start page. Inside another
+    site's iframe there are no cookies: the embed page makes a random value
+    of its own and adds it to the start form (``posted``, see
+    ``static/diagnostics/app.js``); a cross-site post cannot reach this far
+    (:mod:`diagnostics.embed.origin`), so the value came from that page.
+    Without JavaScript there is nothing to bind to.
+    """
+    if getattr(request.session, "cookieless", False):
+        return posted
+    return request.COOKIES.get(settings.CSRF_COOKIE_NAME, "")
+
+
+def read_start_ticket(*, ticket: str, slug: str, browser: str) -> uuid.UUID | None:
+    """The diagnosis id a start ticket names for ``browser``; None when there is none to go by.
+
+    None for a form without a ticket (a page from before tickets), for an
+    expired one (a start page left open for a day) and when the browser has
+    nothing to bind the ticket to: those just start afresh. Raises
+    :class:`FlowError` for a ticket that was not issued for this guide.
     """
     if not ticket:
         return None
     try:
-        return uuid.UUID(_ticket_signer(slug).unsign(ticket, max_age=START_TICKET_AGE))
+        issued = _ticket_signer(slug).unsign(ticket, max_age=START_TICKET_AGE)
+        uuid.UUID(issued)
     except signing.SignatureExpired:
         return None
     except (signing.BadSignature, ValueError):
         raise FlowError from None
+    if not browser:
+        return None
+    salt = "diagnostics.flow.ownership.ticket"
+    digest = salted_hmac(salt, f"{issued}:{browser}", algorithm="sha256").digest()
+    return uuid.UUID(bytes=digest[:16], version=4)
 
 
 def same_start(diagnosis_id: uuid.UUID, guide: Guide) -> Diagnosis | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
@@ -125,6 +126,7 @@ class GuideAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "report": guide_report(guide=guide),
+            "unanswered_hours": settings.HELPDESK_UNANSWERED_RETENTION_HOURS,
         }
         return TemplateResponse(request, "admin/diagnostics/guide/report.html", context)
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q
 
 from diagnostics import engine
+from diagnostics.flow.retention import NEVER_ANSWERED
 from diagnostics.models import Diagnosis, FixAttempt, Guide, guide_for_version
 
 
@@ -37,7 +38,8 @@ class StopFigures:
 @dataclass(frozen=True)
 class GuideReport:
     guide: Guide
-    statuses: dict[str, int]
+    statuses: dict[str, int]  # diagnoses with at least one answer, by status
+    unanswered: int  # opened and never answered: counted apart, not as people who gave up
     fixes: list[FixFigures]
     stops: list[StopFigures]
     endings: list[StopFigures]  # finished diagnoses, by the outcome they ended on
@@ -62,7 +64,11 @@ def guide_report(*, guide: Guide) -> GuideReport:
     tells them apart.
     """
     labels = _labels(guide)
-    diagnoses = Diagnosis.objects.filter(guide_version__guide=guide)
+    opened = Diagnosis.objects.filter(guide_version__guide=guide)
+    # A start screen left without an answer (a look, a double click, a page
+    # elsewhere posting Start) is nobody giving up: those are counted apart.
+    unanswered = opened.filter(NEVER_ANSWERED)
+    diagnoses = opened.exclude(pk__in=unanswered.values("pk"))
     statuses = dict(diagnoses.values_list("status").annotate(n=Count("pk")).order_by())
     rows = (
         FixAttempt.objects.filter(diagnosis__guide_version__guide=guide)
@@ -103,6 +109,7 @@ def guide_report(*, guide: Guide) -> GuideReport:
     return GuideReport(
         guide=guide,
         statuses={label: statuses.get(value, 0) for value, label in Diagnosis.Status.choices},
+        unanswered=unanswered.count(),
         fixes=fixes,
         stops=stops,
         endings=endings,

@@ -5,9 +5,13 @@
 //   instead of being squeezed into the panel.
 // - If a request fails (no connection, a server error), say so and leave the
 //   step on screen, usable, so the person can simply try again.
-// - Coming back to the page from the browser's history shows the current step.
+// - A page restored from the back/forward cache asks the server again for the
+//   step at its address. (Back and Forward between steps that htmx swapped in
+//   reload the page: htmx keeps no history copies, see base.html.)
 // - The escalation summary gets a "Print or save" button.
 // - The second click of a double click or double tap is ignored on answers.
+// - Inside another site's iframe (no cookies), the start form carries a random
+//   value made by this page, so its start ticket counts for this browser only.
 (function () {
   "use strict";
   var FULL_PAGE = /^\s*(<!doctype|<html)/i;
@@ -124,7 +128,8 @@
   });
 
   // Back/forward cache: the page can come back exactly as it was left, even if
-  // the diagnosis moved on in another tab since. Fetch the current step.
+  // the diagnosis moved on in another tab since. Fetch the step at this address
+  // again (it may have become an earlier step meanwhile).
   window.addEventListener("pageshow", function (event) {
     var current = panel();
     if (event.persisted && current && window.htmx) {
@@ -155,5 +160,34 @@
     }
   }, true);
 
+  // Embedded pages have no cookie to tell this browser from another, so the
+  // start form carries a random value of this page's own: the same Start
+  // posted twice from here opens one diagnosis, and its ticket posted from any
+  // other browser opens a new one there (diagnostics/flow/ownership.py).
+  var pageValue = "";
+  function bindStartForms() {
+    if (window.location.pathname.indexOf("/embed/") !== 0 || !window.crypto) {
+      return;
+    }
+    if (!pageValue) {
+      var bytes = new Uint8Array(16);
+      window.crypto.getRandomValues(bytes);
+      pageValue = Array.prototype.map.call(bytes, function (b) {
+        return (b + 256).toString(16).slice(1);
+      }).join("");
+    }
+    document.querySelectorAll("form").forEach(function (form) {
+      if (form.querySelector("input[name=ticket]") && !form.querySelector("input[name=browser]")) {
+        var field = document.createElement("input");
+        field.type = "hidden";
+        field.name = "browser";
+        field.value = pageValue;
+        form.appendChild(field);
+      }
+    });
+  }
+  document.addEventListener("htmx:load", bindStartForms);  // a start screen swapped in
+
+  bindStartForms();
   revealPrintButtons();
 })();

@@ -9,6 +9,7 @@ third-party one.
 from __future__ import annotations
 
 import html
+import re
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,7 +19,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Frame, Page, expect
 
 from diagnostics import engine
-from diagnostics.models import Diagnosis
+from diagnostics.models import Answer, Diagnosis
 
 from .conftest import BrowserErrors
 from .driver import ALL_FINE, FIXED, SLUG, Helpdesk
@@ -94,6 +95,9 @@ def test_a_whole_diagnosis_inside_another_sites_iframe(
     frame = the_frame(page)
     desk = Helpdesk(frame)  # a Frame answers the same calls as a Page
     expect(desk.heading).to_have_text("Let's get this sorted")
+    # app.js binds the start ticket to this page with a random value of its own.
+    browser_value = frame.locator("form input[name=browser]")
+    expect(browser_value).to_have_attribute("value", re.compile(r"^[0-9a-f]{32}$"))
     desk.start()
     assert axe_violations(frame) == []  # the embedded question screen
     # Apple's status page opens in a new tab, not inside the shop's iframe.
@@ -147,3 +151,124 @@ def test_an_unknown_guide_says_so_inside_the_iframe(
     expect(frame.get_by_role("heading", name="Page not found")).to_be_visible()
     link = frame.get_by_role("link", name="Go to the help desk")
     assert link.get_attribute("href") == "/embed/"
+
+
+@pytest.mark.parametrize("origin", ["other_site", "shop"])
+def test_another_sites_page_cannot_open_diagnoses_through_its_visitors(
+    new_context: Callable[..., BrowserContext],
+    live_server: object,
+    request: pytest.FixtureRequest,
+    origin: str,
+    guide_steps: engine.Guide,
+    browser_errors: BrowserErrors,
+) -> None:
+    """The red team's page: no-cors fetches and a posted form, from a page that is not
+    the embed (an unlisted site, or even the embedding shop's own page)."""
+    site = request.getfixturevalue(origin)
+    browser_errors.allow("frame-ancestors")  # the unlisted site's frame stays empty
+    page = new_context().new_page()
+    page.goto(f"{site}/help?src=about:blank")
+    start = f"{live_server.url}/embed/guides/{SLUG}/start/"
+    statuses = page.evaluate(
+        """async (url) => {
+            const sent = [];
+            for (let i = 0; i < 20; i++) {
+                const response = await fetch(url, {method: "POST", mode: "no-cors", body: "x"});
+                sent.push(response.type);  // "opaque": the page cannot read the answer
+            }
+            return sent;
+        }""",
+        start,
+    )
+    assert statuses == ["opaque"] * 20
+    # An auto-submitted form, shown in a frame of the page.
+    page.evaluate(
+        """(url) => {
+            const frame = document.createElement("iframe");
+            frame.name = "desk";
+            frame.title = "Help desk";
+            const form = document.createElement("form");
+            form.method = "post";
+            form.action = url;
+            form.target = "desk";
+            document.body.append(frame, form);
+            form.submit();
+        }""",
+        start,
+    )
+    shown = page.frame_locator("iframe[name=desk]")
+    if origin == "shop":  # the shop may frame the embed: the refusal shows in its frame
+        heading = shown.get_by_role("heading", name="This came from another website")
+        expect(heading).to_be_visible()
+    else:  # an unlisted site may not even show the refusal
+        expect(shown.get_by_role("heading")).to_have_count(0)
+    assert Diagnosis.objects.count() == 0
+
+
+# --- the browser's Back and Forward inside the iframe --------------------------------
+
+
+def question_prompt(guide: engine.Guide, question_id: str) -> str:
+    question = guide.question(question_id)
+    assert question is not None
+    return question.prompt
+
+
+def choice_label(guide: engine.Guide, question_id: str, choice_id: str) -> str:
+    question = guide.question(question_id)
+    assert question is not None
+    choice = question.choice(choice_id)
+    assert choice is not None
+    return choice.label
+
+
+def answers_given() -> list[tuple[str, str]]:
+    return list(Answer.objects.order_by("position").values_list("question", "choice"))
+
+
+def test_htmx_inside_an_iframe_adds_nothing_to_the_host_pages_history(
+    new_context: Callable[..., BrowserContext],
+    live_server: object,
+    shop: str,
+    guide_steps: engine.Guide,
+) -> None:
+    page = host_page(new_context(), shop, f"{live_server.url}/embed/guides/{SLUG}/")
+    entries = page.evaluate("history.length")
+    desk = Helpdesk(the_frame(page))
+    desk.start()
+    desk.answer(choice_label(guide_steps, "apple_status", "all_green"))
+    desk.answer(choice_label(guide_steps, "account", "icloud"))
+    expect(desk.heading).to_have_text(question_prompt(guide_steps, "icloud_web"))
+
+    assert page.evaluate("history.length") == entries
+    # Reloading the iframe comes back to the same step (its address was replaced).
+    with desk.page.expect_navigation():
+        desk.page.evaluate("location.reload()")
+    expect(desk.heading).to_have_text(question_prompt(guide_steps, "icloud_web"))
+
+
+def test_back_inside_an_iframe_without_javascript_shows_the_previous_step(
+    new_context: Callable[..., BrowserContext],
+    live_server: object,
+    shop: str,
+    guide_steps: engine.Guide,
+) -> None:
+    page = host_page(
+        new_context(java_script_enabled=False), shop, f"{live_server.url}/embed/guides/{SLUG}/"
+    )
+    desk = Helpdesk(the_frame(page), javascript=False)
+    desk.start()
+    desk.answer(choice_label(guide_steps, "apple_status", "all_green"))
+    desk.answer(choice_label(guide_steps, "account", "icloud"))
+    given = answers_given()
+
+    with desk.page.expect_navigation():  # the browser's Back: the frame goes back
+        page.evaluate("history.back()")  # (page.go_back waits for the top page to move)
+
+    expect(desk.heading).to_have_text(question_prompt(guide_steps, "account"))
+    expect(desk.page.locator(".notice--earlier")).to_be_visible()
+    assert page.url.startswith(f"{shop}/help")  # the shop's page stays
+    assert answers_given() == given
+    desk.answer(choice_label(guide_steps, "account", "on_my_iphone"))  # the token came along
+    expect(desk.heading).to_have_text(question_prompt(guide_steps, "icloud_web"))
+    assert answers_given() == [("apple_status", "all_green"), ("account", "on_my_iphone")]
