@@ -189,6 +189,9 @@ if env_str("HELPDESK_PROXY_COUNT") not in {"", "0"}:
         "HELPDESK_TRUSTED_PROXIES instead (e.g. HELPDESK_TRUSTED_PROXIES=10.0.0.0/8), "
         "and unset HELPDESK_PROXY_COUNT."
     )
+# The learned ranking: how many ended diagnoses from one client network (IPv4
+# address or IPv6 /64) may teach it per day (UTC). More are kept, but not counted.
+HELPDESK_EVIDENCE_PER_NETWORK = env_int("HELPDESK_EVIDENCE_PER_NETWORK", default=3)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -142,6 +142,15 @@ def client_digest(address: str) -> str:
     return salted_hmac("ops.ratelimit", _client_key(address), algorithm="sha256").hexdigest()[:32]
 
 
+def client_network(request: HttpRequest) -> str:
+    """The keyed hash of this request's client network (its IPv4 address, or IPv6 /64).
+
+    For counting per client elsewhere (the learned ranking's daily evidence
+    quota) without storing an address.
+    """
+    return client_digest(client_address(request))
+
+
 def bucket_for(address: str, window_index: int) -> str:
     return _bucket(client_digest(address), window_index)
 

@@ -14,6 +14,7 @@ from django.test import Client, override_settings
 
 from diagnostics import engine
 from diagnostics.embed import sites
+from diagnostics.learning.evidence import forget_evidence
 from diagnostics.models import Guide, forget_parsed_guides
 from ops import outage, ratelimit
 
@@ -40,10 +41,13 @@ def _fresh_parsed_guides() -> Iterator[None]:
 
     Rolled-back test transactions reuse GuideVersion keys on SQLite, which
     production never does; the per-process cache must not outlive a test.
+    Nor may a guide's cached evidence.
     """
     forget_parsed_guides()
+    forget_evidence()
     yield
     forget_parsed_guides()
+    forget_evidence()
 
 
 @pytest.fixture(autouse=True)

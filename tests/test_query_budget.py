@@ -1,4 +1,9 @@
-"""What each POST of the flow costs in queries; a step costs the same at step 2 as at step 12."""
+"""What each POST of the flow costs in queries; a step costs the same at step 2 as at step 12.
+
+The learned ranking adds at most one read (the guide's evidence, cached per
+process for up to a minute), and the step that ends a diagnosis its three
+upserts, in the same transaction.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from diagnostics.learning import evidence
 from diagnostics.models import Diagnosis, Guide, guide_for_version
 from tests.conftest import Flow
 
@@ -17,6 +23,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 # The session, the diagnosis, the compare-and-swap update, the answer's row.
 BUDGET = 4
+# The guide's evidence, when this process's copy is over a minute old: one read.
+EVIDENCE_READ = 1
+# A step that ends the diagnosis also records what it teaches: the network's
+# daily quota, the guide's clock and every evidence line (one upsert each).
+ENDING = 3
 # Transaction control is logged too; the budget is about the queries themselves.
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK")
 
@@ -121,8 +132,10 @@ def test_start_back_and_start_over_posts_keep_to_their_budgets(
     client: Client, guide: Guide, htmx: bool
 ) -> None:
     flow = Flow(client, htmx=htmx)
-    # Parsed once per process in production; not what a Start costs.
-    guide_for_version(guide.current_version_id)
+    # Parsed once per process in production; not what a Start costs. Nor is the
+    # evidence, read at most once a minute (test_the_ranking_costs_one_read...).
+    parsed = guide_for_version(guide.current_version_id)
+    evidence.knowledge_for(guide=parsed, version_id=guide.current_version_id)
     flow.get()
     start = post_action(flow, "start", {"ticket": flow.field("ticket")})
     assert_within(start, START_BUDGET, transactions=4)  # the diagnosis; the session
@@ -176,3 +189,49 @@ def test_answering_an_earlier_step_again_has_a_budget(
         flow.client.post(ANSWER_URL, flow.form(choice="on_my_iphone"), headers=flow.headers)
     queries = [query["sql"] for query in captured.captured_queries]
     assert len(data_queries(queries)) <= REWIND_BUDGET - 1, "\n".join(queries)
+
+
+def evidence_reads(queries: list[str]) -> list[str]:
+    return [q for q in queries if "diagnostics_evidence" in q and q.startswith("SELECT")]
+
+
+def test_the_ranking_costs_one_read_a_minute_and_none_when_cached(
+    flow: Flow, unsure: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    moment = [1000.0]
+    monkeypatch.setattr(evidence, "now", lambda: moment[0])
+    flow.start()
+    flow.answer("all_green")
+    cached = post_step(flow, unsure[flow.step.partition(":")[2]])
+    assert evidence_reads(cached) == []
+    assert len(data_queries(cached)) <= BUDGET, "\n".join(cached)
+
+    moment[0] += evidence.MAX_AGE + 1  # this process's copy is now too old
+    cold = post_step(flow, unsure[flow.step.partition(":")[2]])
+    assert len(evidence_reads(cold)) == 1
+    assert len(data_queries(cold)) == len(data_queries(cached)) + EVIDENCE_READ, "\n".join(cold)
+
+    moment[0] += evidence.MAX_AGE - 1  # fresh enough again
+    assert evidence_reads(post_step(flow, unsure[flow.step.partition(":")[2]])) == []
+
+
+def test_the_step_that_ends_a_diagnosis_records_it_in_the_same_transaction(
+    flow: Flow, unsure: dict[str, str]
+) -> None:
+    flow.start()
+    flow.answer_questions(unsure)
+    ending = post_step(flow, "fixed")
+    assert flow.step == "outcome:fixed"
+    assert evidence_reads(ending) == []  # the cache was warm
+    data = data_queries(ending)
+    assert len(data) <= BUDGET + ENDING, "\n".join(ending)
+    writes = [q for q in data if q.startswith(("INSERT", "UPDATE"))]
+    tables = [w.split()[2 if w.startswith("INSERT") else 1].strip('"') for w in writes]
+    assert tables == [
+        "diagnostics_evidencequota",
+        "diagnostics_evidenceclock",
+        "diagnostics_evidence",
+        "diagnostics_diagnosis",
+        "diagnostics_fixattempt",
+    ]
+    assert len(ending) - len(data) <= 2  # all in one transaction

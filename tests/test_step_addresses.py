@@ -312,7 +312,7 @@ def test_two_tabs_racing_leave_a_journal_that_matches_the_rows(four_in: Flow) ->
     here = commands.load_state(diagnosis=Diagnosis.objects.get())
     there = commands.load_state(diagnosis=Diagnosis.objects.get())
 
-    commands.answer_step(state=there, step_key="question:contacts_sync", choice="on")
+    commands.answer_step(state=there, step_key="question:contacts_sync", choice="on", network="n")
     with pytest.raises(StaleStep):
         commands.answer_again(
             state=here,
@@ -320,6 +320,7 @@ def test_two_tabs_racing_leave_a_journal_that_matches_the_rows(four_in: Flow) ->
             revision=diagnosis.revision,
             step_key="question:account",
             choice="on_my_iphone",
+            network="n",
         )
 
     diagnosis.refresh_from_db()
@@ -340,6 +341,7 @@ def test_the_rewind_loses_the_race_when_the_revision_moves_under_it(four_in: Flo
             revision=diagnosis.revision,
             step_key="question:account",
             choice="on_my_iphone",
+            network="n",
         )
 
     assert len(stored()) == 3

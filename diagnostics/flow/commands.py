@@ -7,6 +7,16 @@ can never add a duplicate row or skip a step: the loser gets :class:`StaleStep`
 (or :class:`LostRace`, when it lost the compare-and-swap itself). A Start
 posted twice is kept to one diagnosis by its start ticket
 (:mod:`diagnostics.flow.ownership`).
+
+Each step has its own position (its address); an earlier step may be answered
+again, replacing everything after it (:func:`answer_again`).
+
+The next step is the planner's (``engine.decide``), fed what the guide's
+evidence says (:mod:`diagnostics.learning.evidence`). The plan chosen in each
+context is kept in ``Diagnosis.plan`` and written in the same compare-and-swap
+as the step, so the order does not move under a person's feet: not on a
+reload, after Back, or on another worker whose evidence differs. A step that
+ends the diagnosis records what it teaches in that same transaction.
 """
 
 from __future__ import annotations
@@ -14,7 +24,8 @@ from __future__ import annotations
 import functools
 import logging
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -25,7 +36,16 @@ from django.utils import timezone
 from diagnostics import engine, events
 from diagnostics.flow.errors import ConfirmFirst, InvalidChoice, LostRace, StaleStep
 from diagnostics.flow.ownership import Session, remember, same_start
-from diagnostics.models import Answer, Diagnosis, FixAttempt, Guide, guide_for_version
+from diagnostics.learning import api
+from diagnostics.learning.evidence import knowledge_for, teach, unteach
+from diagnostics.models import (
+    Answer,
+    Diagnosis,
+    FixAttempt,
+    Guide,
+    guide_for_version,
+    new_seed,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +59,11 @@ class State:
     answers: dict[str, str]
     attempts: tuple[engine.Attempt, ...]
     step: engine.Step
+    reason: api.Reason | None = None  # why this fix comes now (None for other steps)
+    plan: dict[str, list[str]] = field(default_factory=dict)  # Diagnosis.plan after this step
+    # The answers and results in the order they were given: the planner may ask
+    # a question between fixes, so they are not "questions, then fixes".
+    entries: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def step_key(self) -> str:
@@ -51,7 +76,7 @@ class State:
         Each step the person has reached has its own address with this number
         (``/guides/<slug>/step/<position>/``).
         """
-        return len(self.answers) + len(self.attempts) + 1
+        return len(self.entries) + 1
 
     @functools.cached_property
     def progress(self) -> engine.Progress:
@@ -100,14 +125,24 @@ def status_for(step: engine.Step) -> str:
     return Diagnosis.Status.IN_PROGRESS
 
 
-def load_state(*, diagnosis: Diagnosis) -> State:
-    """Work out where a diagnosis stands from its row alone (no query)."""
-    guide = guide_for_version(diagnosis.guide_version_id)
-    return _replay(diagnosis, guide, diagnosis.journal)
+def _plain(memo: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    """The planner's memo as JSON stores it."""
+    return {context: list(steps) for context, steps in memo.items()}
 
 
-def _replay(diagnosis: Diagnosis, guide: engine.Guide, entries: list[list[str]]) -> State:
-    """The state after the journal ``entries``, worked out by the engine."""
+def _decided(
+    *,
+    diagnosis: Diagnosis,
+    guide: engine.Guide,
+    entries: Sequence[Sequence[str]],
+    memo: Mapping[str, Sequence[str]],
+) -> State:
+    """The state after the journal ``entries``: the planner picks the step.
+
+    Given the same memo, the planner keeps to the plans in it whatever the
+    evidence says now, so only a context reached for the first time is planned
+    with the current evidence (and the diagnosis's own exploration draw).
+    """
     chosen: dict[str, str] = {}
     tried: list[engine.Attempt] = []
     for kind, step_id, value in entries:
@@ -115,22 +150,49 @@ def _replay(diagnosis: Diagnosis, guide: engine.Guide, entries: list[list[str]])
             chosen[step_id] = value
         else:
             tried.append(engine.Attempt(fix=step_id, result=engine.Result(value)))
-    step = engine.next_step(guide, chosen, tried)
-    return State(diagnosis=diagnosis, guide=guide, answers=chosen, attempts=tuple(tried), step=step)
+    known = knowledge_for(guide=guide, version_id=diagnosis.guide_version_id)
+    decision = api.decide(guide, known, chosen, tried, seed=diagnosis.seed, memo=memo)
+    return State(
+        diagnosis=diagnosis,
+        guide=guide,
+        answers=chosen,
+        attempts=tuple(tried),
+        step=decision.step,
+        reason=decision.reason,
+        plan=_plain(decision.memo),
+        entries=tuple((kind, step_id, value) for kind, step_id, value in entries),
+    )
+
+
+def load_state(*, diagnosis: Diagnosis) -> State:
+    """Work out where a diagnosis stands from its row, and the guide's cached evidence.
+
+    No query, or one when this process's copy of the evidence is over a minute old.
+    """
+    guide = guide_for_version(diagnosis.guide_version_id)
+    return _decided(
+        diagnosis=diagnosis, guide=guide, entries=diagnosis.journal, memo=diagnosis.plan
+    )
 
 
 def earlier_state(*, state: State, position: int) -> State | None:
     """The step the diagnosis was at ``position``, as it was then; None if it cannot be revisited.
 
-    Rebuilt from the first ``position - 1`` entries of the journal. None for
-    the current position or one beyond it, for anything below 1, and once
-    support was called in (as with Back, the story behind a support code
-    stays as it was given).
+    Rebuilt from the first ``position - 1`` entries of the journal, with the
+    diagnosis's plan, so it is the step that was shown there. None for the
+    current position or one beyond it, for anything below 1, and once support
+    was called in (as with Back, the story behind a support code stays as it
+    was given).
     """
     if not 1 <= position < state.position or state.escalated:
         return None
-    entries = state.diagnosis.journal
-    earlier = _replay(state.diagnosis, state.guide, entries[: position - 1])
+    entries = state.entries
+    earlier = _decided(
+        diagnosis=state.diagnosis,
+        guide=state.guide,
+        entries=entries[: position - 1],
+        memo=state.plan,
+    )
     kind, step_id, _ = entries[position - 1]
     if earlier.step_key != engine.make_key(kind, step_id):  # pragma: no cover - a torn journal
         return None
@@ -138,7 +200,12 @@ def earlier_state(*, state: State, position: int) -> State | None:
 
 
 def start_diagnosis(
-    *, session: Session, guide: Guide, diagnosis_id: uuid.UUID | None = None
+    *,
+    session: Session,
+    guide: Guide,
+    network: str,
+    diagnosis_id: uuid.UUID | None = None,
+    kind: str = Diagnosis.Kind.LIVE,
 ) -> Diagnosis:
     """Open a new diagnosis on the guide's current version and remember it in the session.
 
@@ -150,9 +217,22 @@ def start_diagnosis(
     Inside an embedding site's iframe, the stand-in session names the site
     (``embed_site_id``, already checked against the allowed list by
     :mod:`diagnostics.embed.sites`), and the diagnosis records it.
+
+    ``network`` is the keyed hash of the client's network
+    (``ops.ratelimit.client_network``): kept to count the diagnosis against
+    that network's daily evidence quota should it be abandoned. ``kind``
+    "demo" or "preview" makes a diagnosis that never teaches the ranking.
     """
     version = guide.current_version
-    first = engine.next_step(guide_for_version(version.pk), {}, ())
+    seed = new_seed()
+    # A throwaway diagnosis carries the seed and version to the planner.
+    planned = _decided(
+        diagnosis=Diagnosis(guide_version=version, seed=seed),
+        guide=guide_for_version(version.pk),
+        entries=[],
+        memo={},
+    )
+    first = planned.step
     for _ in range(5):  # a support-code collision is rare; just draw again
         try:
             with transaction.atomic():
@@ -162,6 +242,10 @@ def start_diagnosis(
                     last_step=engine.step_key(first),
                     status=status_for(first),
                     embed_site_id=getattr(session, "embed_site_id", None),
+                    seed=seed,
+                    plan=planned.plan,
+                    network=network,
+                    kind=kind,
                 )
             break
         except IntegrityError:
@@ -178,26 +262,22 @@ def start_diagnosis(
     return diagnosis
 
 
-def _journal(answers: dict[str, str], attempts: tuple[engine.Attempt, ...]) -> list[list[str]]:
-    """``Diagnosis.journal`` for these answers and attempts (questions always come first)."""
-    return [
-        *(["question", question, choice] for question, choice in answers.items()),
-        *(["fix", attempt.fix, str(attempt.result)] for attempt in attempts),
-    ]
-
-
-def _commit(*, state: State, moved_to: State) -> dict[str, Any]:
+def _commit(*, state: State, moved_to: State, taught_tick: int | None) -> dict[str, Any]:
     """Move the diagnosis from ``state`` to ``moved_to`` if nobody else changed it meanwhile.
 
     Raises :class:`StaleStep` otherwise. Call inside the transaction that also
     writes the row the change mirrors, and hand what it returns to
-    :func:`_apply` once that transaction has committed.
+    :func:`_apply` once that transaction has committed. The plan and whether
+    the diagnosis's ending counts in the evidence (``taught_tick``) go in the
+    same update.
     """
     diagnosis = state.diagnosis
     changes: dict[str, Any] = {
-        "journal": _journal(moved_to.answers, moved_to.attempts),
+        "journal": [list(entry) for entry in moved_to.entries],
         "last_step": moved_to.step_key,
         "status": status_for(moved_to.step),
+        "plan": moved_to.plan,
+        "taught_tick": taught_tick,
         "updated": timezone.now(),
     }
     moved = Diagnosis.objects.filter(pk=diagnosis.pk, revision=diagnosis.revision).update(
@@ -214,11 +294,40 @@ def _apply(diagnosis: Diagnosis, changes: dict[str, Any]) -> None:
         setattr(diagnosis, name, value)
 
 
-def _moved(*, state: State, answers: dict[str, str], attempts: tuple[engine.Attempt, ...]) -> State:
-    """The state after a change to ``answers`` or ``attempts`` (nothing saved yet)."""
-    step = engine.next_step(state.guide, answers, attempts)
-    return State(
-        diagnosis=state.diagnosis, guide=state.guide, answers=answers, attempts=attempts, step=step
+def _moved(
+    *, state: State, entry: tuple[str, str, str] | None = None, keep: int | None = None
+) -> State:
+    """The state after keeping the first ``keep`` entries and adding ``entry`` (nothing saved)."""
+    entries = state.entries if keep is None else state.entries[:keep]
+    return _decided(
+        diagnosis=state.diagnosis,
+        guide=state.guide,
+        entries=[*entries, *([entry] if entry else [])],
+        memo=state.plan,
+    )
+
+
+def _relearn(*, state: State, moved_to: State, network: str) -> int | None:
+    """Keep the evidence right for a diagnosis moving from ``state`` to ``moved_to``.
+
+    A diagnosis that taught when it ended (and is now reopened by Back, or
+    resumed after it was marked abandoned) takes that lesson out; one that
+    ends now teaches. Returns the new ``Diagnosis.taught_tick``. Call in the
+    transaction of the move.
+    """
+    diagnosis = state.diagnosis
+    if diagnosis.taught_tick is not None:
+        unteach(
+            diagnosis=diagnosis, guide=state.guide, answers=state.answers, attempts=state.attempts
+        )
+    if not isinstance(moved_to.step, engine.Outcome):
+        return None
+    return teach(
+        diagnosis=diagnosis,
+        guide=state.guide,
+        answers=moved_to.answers,
+        attempts=moved_to.attempts,
+        network=network,
     )
 
 
@@ -252,34 +361,46 @@ def rebuild_journal(*, diagnosis: Diagnosis) -> None:
     logger.warning("diagnosis %s: journal rebuilt from its rows", diagnosis.pk)
 
 
-def answer_step(*, state: State, step_key: str, choice: str) -> State:
+def _new_row(
+    *, state: State, step: engine.Step, position: int, choice: str
+) -> tuple[tuple[str, str, str], Answer | FixAttempt]:
+    """The journal entry and the row for answering ``step`` with ``choice`` at ``position``.
+
+    Raises :class:`InvalidChoice` for a choice the step does not offer.
+    """
+    if isinstance(step, engine.Question):
+        if step.choice(choice) is None:
+            raise InvalidChoice
+        row: Answer | FixAttempt = Answer(
+            diagnosis=state.diagnosis, position=position, question=step.id, choice=choice
+        )
+        return ("question", step.id, choice), row
+    if isinstance(step, engine.Fix) and choice in engine.Result:
+        row = FixAttempt(diagnosis=state.diagnosis, position=position, fix=step.id, result=choice)
+        return ("fix", step.id, choice), row
+    raise InvalidChoice
+
+
+def answer_step(*, state: State, step_key: str, choice: str, network: str) -> State:
     """Record the answer to the current step and return the new state.
 
     Raises :class:`StaleStep` if ``step_key`` is not the current step (or the
     diagnosis changed meanwhile) and :class:`InvalidChoice` for a choice this
     step does not offer. Either way nothing is written.
+
+    When the answer ends the diagnosis, what it teaches is recorded in the
+    same transaction, if ``network`` (``ops.ratelimit.client_network``) is
+    within its daily quota.
     """
     step = state.step
     if step_key != state.step_key or isinstance(step, engine.Outcome):
         raise StaleStep
-    position = len(state.answers) + len(state.attempts) + 1
-    answers, attempts = state.answers, state.attempts
-    if isinstance(step, engine.Question):
-        if step.choice(choice) is None:
-            raise InvalidChoice
-        answers = {**answers, step.id: choice}
-        row: Answer | FixAttempt = Answer(
-            diagnosis=state.diagnosis, position=position, question=step.id, choice=choice
-        )
-    else:
-        if choice not in engine.Result:
-            raise InvalidChoice
-        attempts = (*attempts, engine.Attempt(fix=step.id, result=engine.Result(choice)))
-        row = FixAttempt(diagnosis=state.diagnosis, position=position, fix=step.id, result=choice)
-    new_state = _moved(state=state, answers=answers, attempts=attempts)
+    entry, row = _new_row(state=state, step=step, position=state.position, choice=choice)
+    new_state = _moved(state=state, entry=entry)
     try:
-        with transaction.atomic():  # the move and its row land together, or neither
-            changes = _commit(state=state, moved_to=new_state)
+        with transaction.atomic():  # the move, its row and its lesson land together, or none
+            taught = _relearn(state=state, moved_to=new_state, network=network)
+            changes = _commit(state=state, moved_to=new_state, taught_tick=taught)
             row.save(force_insert=True)
     except IntegrityError:
         # The compare-and-swap passed, so no concurrent post got here first:
@@ -298,21 +419,27 @@ def answer_step(*, state: State, step_key: str, choice: str) -> State:
 
 
 def go_back(*, state: State, step_key: str) -> State:
-    """Undo the most recent answer or fix result, returning to that step."""
+    """Undo the most recent answer or fix result, returning to that step.
+
+    A diagnosis that taught the ranking when it ended (Back from "fixed")
+    takes that lesson out in the same transaction.
+    """
     if step_key != state.step_key or not state.can_go_back:
         raise StaleStep
-    position = len(state.answers) + len(state.attempts)
-    answers, attempts = state.answers, state.attempts
-    if attempts:  # fixes always come after the questions, so undo them first
-        attempts = attempts[:-1]
-        model: type[Answer | FixAttempt] = FixAttempt
-    else:
-        answers = dict(list(answers.items())[:-1])
-        model = Answer
-    new_state = _moved(state=state, answers=answers, attempts=attempts)
+    position = len(state.entries)
+    kind = state.entries[-1][0]  # a question may come after a fix: undo whichever was last
+    model: type[Answer | FixAttempt] = Answer if kind == "question" else FixAttempt
+    new_state = _moved(state=state, keep=position - 1)
     try:
         with transaction.atomic():
-            changes = _commit(state=state, moved_to=new_state)
+            changes = _commit(state=state, moved_to=new_state, taught_tick=None)
+            if state.diagnosis.taught_tick is not None:  # reopened: its ending no longer counts
+                unteach(
+                    diagnosis=state.diagnosis,
+                    guide=state.guide,
+                    answers=state.answers,
+                    attempts=state.attempts,
+                )
             deleted, _ = model.objects.filter(diagnosis=state.diagnosis, position=position).delete()
             if deleted != 1:
                 raise _RowsDisagree
@@ -326,7 +453,7 @@ def go_back(*, state: State, step_key: str) -> State:
 
 
 def answer_again(
-    *, state: State, position: int, revision: int, step_key: str, choice: str
+    *, state: State, position: int, revision: int, step_key: str, choice: str, network: str
 ) -> State:
     """Answer the step at an earlier ``position`` again, replacing every answer after it.
 
@@ -336,36 +463,26 @@ def answer_again(
     :class:`StaleStep` and writes nothing. Otherwise the later Answer and
     FixAttempt rows are deleted and the new answer recorded, in one
     transaction with the compare-and-swap on the revision. At the current
-    position it is simply :func:`answer_step`.
+    position it is simply :func:`answer_step`. The evidence is kept right as
+    for any move: a diagnosis that taught takes its lesson out, and one that
+    ends now teaches (``network`` as for :func:`answer_step`).
     """
     if revision != state.diagnosis.revision:
         raise StaleStep
     if position == state.position:
-        return answer_step(state=state, step_key=step_key, choice=choice)
+        return answer_step(state=state, step_key=step_key, choice=choice, network=network)
     earlier = earlier_state(state=state, position=position)
     if earlier is None or step_key != earlier.step_key:
         raise StaleStep
-    step = earlier.step
-    answers, attempts = earlier.answers, earlier.attempts
-    if isinstance(step, engine.Question):
-        if step.choice(choice) is None:
-            raise InvalidChoice
-        answers = {**answers, step.id: choice}
-        row: Answer | FixAttempt = Answer(
-            diagnosis=state.diagnosis, position=position, question=step.id, choice=choice
-        )
-    elif isinstance(step, engine.Fix) and choice in engine.Result:
-        attempts = (*attempts, engine.Attempt(fix=step.id, result=engine.Result(choice)))
-        row = FixAttempt(diagnosis=state.diagnosis, position=position, fix=step.id, result=choice)
-    else:
-        raise InvalidChoice
-    new_state = _moved(state=earlier, answers=answers, attempts=attempts)
-    replaced = state.diagnosis.journal[position - 1 :]
+    entry, row = _new_row(state=state, step=earlier.step, position=position, choice=choice)
+    new_state = _moved(state=state, keep=position - 1, entry=entry)
+    replaced = state.entries[position - 1 :]
     try:
         with transaction.atomic():  # the move, the deletions and the new row, or none of them
-            changes = _commit(state=state, moved_to=new_state)
+            taught = _relearn(state=state, moved_to=new_state, network=network)
+            changes = _commit(state=state, moved_to=new_state, taught_tick=taught)
             deleted = 0
-            # Only the tables that hold replaced rows: questions always come first.
+            # Only the tables that hold replaced rows.
             if any(kind == "question" for kind, _, _ in replaced):
                 deleted += Answer.objects.filter(
                     diagnosis=state.diagnosis, position__gte=position
@@ -400,7 +517,13 @@ def answer_again(
 
 
 def start_over(
-    *, session: Session, state: State | None, guide: Guide, step_key: str, confirmed: bool
+    *,
+    session: Session,
+    state: State | None,
+    guide: Guide,
+    step_key: str,
+    confirmed: bool,
+    network: str,
 ) -> Diagnosis:
     """Leave the current diagnosis (marked abandoned if unfinished) and open a new one.
 
@@ -434,7 +557,7 @@ def start_over(
             )
             if not moved:
                 raise LostRace
-        diagnosis = start_diagnosis(session=session, guide=guide)
+        diagnosis = start_diagnosis(session=session, guide=guide, network=network)
     previous = str(state.diagnosis.pk) if state is not None else ""
     events.emit("restarted", diagnosis, guide=guide.slug, previous=previous)
     return diagnosis
@@ -443,9 +566,39 @@ def start_over(
 def mark_abandoned(*, idle_for: timedelta) -> int:
     """Mark unfinished diagnoses untouched for ``idle_for`` as abandoned; return how many.
 
+    Each one ends here, so it teaches the ranking what it got to (within the
+    daily quota of the network that started it), in the transaction that marks
+    it. One that teaches gets a new revision, so a form left open on it counts
+    as stale: answering there would otherwise count it a second time.
+
     One opened and never answered (``revision`` 0) is left as it is: nobody
     gave up on anything there, and ``purge_diagnoses`` deletes it in time.
     """
-    return Diagnosis.objects.filter(
+    idle = Diagnosis.objects.filter(
         status=Diagnosis.Status.IN_PROGRESS, updated__lt=timezone.now() - idle_for, revision__gt=0
-    ).update(status=Diagnosis.Status.ABANDONED)
+    )
+    marked = 0
+    for diagnosis in idle.iterator(chunk_size=200):
+        ended = load_state(diagnosis=diagnosis)
+        guide, answers, attempts = ended.guide, ended.answers, ended.attempts
+        with transaction.atomic():
+            taught = diagnosis.taught_tick
+            if taught is None and (answers or attempts):  # an untouched start teaches nothing
+                taught = teach(
+                    diagnosis=diagnosis,
+                    guide=guide,
+                    answers=answers,
+                    attempts=attempts,
+                    network=diagnosis.network,
+                )
+            revision = F("revision") + (1 if taught is not None else 0)
+            # Compare-and-swap: a step posted meanwhile keeps the diagnosis going.
+            moved = Diagnosis.objects.filter(
+                pk=diagnosis.pk,
+                revision=diagnosis.revision,
+                status=Diagnosis.Status.IN_PROGRESS,
+            ).update(status=Diagnosis.Status.ABANDONED, taught_tick=taught, revision=revision)
+            if not moved:  # not idle after all: its lesson, if any, is not recorded
+                transaction.set_rollback(True)
+            marked += moved
+    return marked

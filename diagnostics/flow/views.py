@@ -43,6 +43,7 @@ from diagnostics.flow.forms import AnswerForm, DiagnosisForm, RestartForm, Start
 from diagnostics.models import Diagnosis, Guide
 from ops.errors import retry_url
 from ops.pages import render_page
+from ops.ratelimit import client_network
 
 # A stale post: a double submit, an old tab, or a Start over in another tab.
 STALE_NOTICE = "That page was out of date, so nothing was changed. Here is where you are now."
@@ -193,7 +194,10 @@ def start(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     diagnosis = ownership.session_diagnosis(session=request.session, slug=slug)
     if diagnosis is None:
         diagnosis = commands.start_diagnosis(
-            session=request.session, guide=guide, diagnosis_id=ticket
+            session=request.session,
+            guide=guide,
+            diagnosis_id=ticket,
+            network=client_network(request),
         )
     # The start screen is spent once the diagnosis exists: its address is replaced.
     return _after_post(request, guide, commands.load_state(diagnosis=diagnosis), moved=False)
@@ -210,9 +214,10 @@ def answer(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         return _flow_error(request, _guide(slug), FlowError())
     data = form.cleaned_data
+    network = client_network(request)
     if data["position"] is None:
         change = functools.partial(
-            commands.answer_step, step_key=data["step"], choice=data["choice"]
+            commands.answer_step, step_key=data["step"], choice=data["choice"], network=network
         )
     else:
         change = functools.partial(
@@ -221,6 +226,7 @@ def answer(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             revision=data["revision"],
             step_key=data["step"],
             choice=data["choice"],
+            network=network,
         )
     return _change(request, slug, posted_id=str(form.cleaned_data["diagnosis"]), change=change)
 
@@ -299,6 +305,7 @@ def restart(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             guide=guide,
             step_key=form.cleaned_data["step"],
             confirmed=form.cleaned_data["confirm"],
+            network=client_network(request),
         )
     except ConfirmFirst:
         context = {"guide": state.guide, "state": state, "confirm_restart": True}
