@@ -9,7 +9,7 @@ PYTHON := $(shell for p in python3.13 python3.12 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; done)
 UV := $(shell command -v uv 2>/dev/null || echo $(TOOLS)/bin/uv)
 
-.PHONY: run test install lint format check-python clean bench
+.PHONY: run test install lint format check-python clean bench bench-ranking
 
 check-python:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -72,6 +72,11 @@ format: install
 # The load benchmark (prints figures; not part of the tests). See bench/step_post.py.
 bench: install
 	$(UV) run --frozen python bench/step_post.py
+
+# The learned ranking against the author's order and an oracle (prints figures;
+# not part of the tests). See bench/ranking.py; ARGS=--quick for a smoke run.
+bench-ranking: install
+	$(UV) run --frozen python bench/ranking.py $(ARGS)
 
 clean:
 	rm -rf .venv $(TOOLS) .pytest_cache .ruff_cache

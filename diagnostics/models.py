@@ -55,12 +55,24 @@ def new_support_code() -> str:
     return f"{raw[:3]}-{raw[3:]}"
 
 
+def new_seed() -> int:
+    """The seed of a diagnosis's one exploration draw (see ``Diagnosis.seed``)."""
+    return secrets.randbelow(2**31)
+
+
 class Guide(models.Model):
     slug = models.SlugField(unique=True)
     title = models.CharField(max_length=200)
     summary = models.TextField(blank=True)
     current_version = models.ForeignKey(
         "GuideVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    pin_author_order = models.BooleanField(
+        "pin the author's order",
+        default=False,
+        db_default=False,
+        help_text="Offer fixes in the order the guide's own chances and minutes give. Results"
+        " are still recorded, but the ranking does not use them while this is on.",
     )
 
     class Meta:
@@ -98,6 +110,11 @@ class Diagnosis(models.Model):
         ESCALATED = "escalated", "Escalated"
         ABANDONED = "abandoned", "Abandoned"
 
+    class Kind(models.TextChoices):
+        LIVE = "live", "Live"
+        DEMO = "demo", "Demo data"
+        PREVIEW = "preview", "Preview"
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     guide_version = models.ForeignKey(
         GuideVersion, on_delete=models.PROTECT, related_name="diagnoses"
@@ -124,6 +141,42 @@ class Diagnosis(models.Model):
         default=False,
         db_default=False,
         help_text="The person started over from this diagnosis: a newer one replaced it.",
+    )
+    # The fields below came with the learned ranking. Each has a database
+    # default, so workers of the release before still insert diagnoses.
+    kind = models.CharField(
+        max_length=8,
+        choices=Kind.choices,
+        default=Kind.LIVE,
+        db_default=Kind.LIVE,
+        help_text="Only live diagnoses teach the ranking; demo and preview ones never count.",
+    )
+    seed = models.PositiveIntegerField(
+        default=new_seed,
+        db_default=0,
+        help_text="Seeds the one exploration draw of this diagnosis, so its order of fixes"
+        " is the same on every worker.",
+    )
+    plan = models.JSONField(
+        default=dict,
+        db_default=Value({}, output_field=models.JSONField()),
+        blank=True,
+        help_text="The plan chosen in each context reached, by context key: the order of"
+        " steps stays put across reloads, Back and workers. Written with every change.",
+    )
+    network = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="A keyed hash of the client network that started it (never the address):"
+        " its daily evidence quota, should the diagnosis be abandoned.",
+    )
+    taught_tick = models.BigIntegerField(
+        null=True,
+        blank=True,
+        help_text="Set while this diagnosis's ending counts in the evidence: the guide's"
+        " evidence tick it was recorded at (so going Back can take it out again).",
     )
     created = models.DateTimeField(auto_now_add=True, db_index=True)
     updated = models.DateTimeField(auto_now=True)
@@ -175,3 +228,88 @@ class FixAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.fix}: {self.result}"
+
+
+# --- the learned ranking's evidence --------------------------------------------
+
+
+class Evidence(models.Model):
+    """One line of a guide's evidence rollup: what ended diagnoses taught, summed.
+
+    Keyed by the guide's slug (fix ids stay the same across versions, so the
+    evidence carries over), a context (the answers on the path,
+    ``engine.context_key``), a kind of tally and its key (``engine.Tally``).
+    ``count`` is the true number of diagnoses; ``weight`` the same, discounted
+    for age and stored scaled (see :class:`EvidenceClock`).
+    """
+
+    guide = models.ForeignKey(
+        Guide,
+        on_delete=models.CASCADE,
+        to_field="slug",
+        db_column="guide_slug",
+        related_name="evidence",
+        db_index=False,  # the unique constraint's index starts with it
+    )
+    context = models.TextField(blank=True)
+    kind = models.CharField(max_length=16)
+    key = models.TextField()
+    count = models.IntegerField(default=0)
+    weight = models.FloatField(default=0.0)
+
+    class Meta:
+        verbose_name_plural = "evidence"
+        constraints: ClassVar = [
+            # Also the index the one read per guide uses (its first column).
+            models.UniqueConstraint(
+                fields=["guide", "context", "kind", "key"], name="unique_evidence_line"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.guide_id} [{self.context}] {self.kind} {self.key}: {self.count}"
+
+
+class EvidenceClock(models.Model):
+    """A guide's count of ended diagnoses that taught it: forgetting goes by this tick.
+
+    A diagnosis recorded at tick ``t`` adds ``2 ** ((t - base) / half_life)``
+    to the weights it touches, so the stored weights never need rewriting as
+    time goes by: the weight of a line today is its stored weight times
+    ``2 ** -((tick - base) / half_life)``. When that factor grows large the
+    weights are scaled down once and ``base`` moves up to ``tick``.
+    """
+
+    guide = models.OneToOneField(
+        Guide,
+        on_delete=models.CASCADE,
+        to_field="slug",
+        db_column="guide_slug",
+        primary_key=True,
+        related_name="evidence_clock",
+    )
+    tick = models.BigIntegerField(default=0)
+    base = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.guide_id}: tick {self.tick}"
+
+
+class EvidenceQuota(models.Model):
+    """How many ended diagnoses one client network taught on one day (UTC).
+
+    ``network`` is a keyed hash of the client's IPv4 address or IPv6 /64
+    (``ops.ratelimit.client_network``), never the address itself.
+    """
+
+    network = models.CharField(max_length=64)
+    day = models.DateField(db_index=True)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["network", "day"], name="unique_quota_network_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.count}"

@@ -169,6 +169,9 @@ HELPDESK_RATE_LIMIT_WINDOW = env_int("HELPDESK_RATE_LIMIT_WINDOW", default=60, m
 # How many reverse proxies (load balancer, nginx) stand in front of the app and
 # append to X-Forwarded-For. 0: the client is the connecting address.
 HELPDESK_PROXY_COUNT = env_int("HELPDESK_PROXY_COUNT", default=0)
+# The learned ranking: how many ended diagnoses from one client network (IPv4
+# address or IPv6 /64) may teach it per day (UTC). More are kept, but not counted.
+HELPDESK_EVIDENCE_PER_NETWORK = env_int("HELPDESK_EVIDENCE_PER_NETWORK", default=3)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

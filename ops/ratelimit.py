@@ -95,6 +95,17 @@ def _client_key(address: str) -> str:
     return str(ip)
 
 
+def client_network(request: HttpRequest) -> str:
+    """A keyed hash naming the client's network (its IPv4 address, or its IPv6 /64).
+
+    For counting per client elsewhere (the learned ranking's daily evidence
+    quota) without storing an address: the key is the site's secret, so the
+    hash cannot be turned back into an address by trying them all.
+    """
+    key = _client_key(client_address(request))
+    return salted_hmac("ops.ratelimit.network", key, algorithm="sha256").hexdigest()[:32]
+
+
 def bucket_for(address: str, window_index: int) -> str:
     key = _client_key(address)
     digest = salted_hmac("ops.ratelimit", key, algorithm="sha256").hexdigest()[:32]

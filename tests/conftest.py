@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.test import Client, override_settings
 
 from diagnostics import engine
+from diagnostics.learning.evidence import forget_evidence
 from diagnostics.models import Guide, forget_parsed_guides
 
 GUIDES_DIR = Path(__file__).resolve().parent.parent / "diagnostics" / "guides"
@@ -38,10 +39,13 @@ def _fresh_parsed_guides() -> Iterator[None]:
 
     Rolled-back test transactions reuse GuideVersion keys on SQLite, which
     production never does; the per-process cache must not outlive a test.
+    Nor may a guide's cached evidence.
     """
     forget_parsed_guides()
+    forget_evidence()
     yield
     forget_parsed_guides()
+    forget_evidence()
 
 
 @pytest.fixture(scope="session")

@@ -491,7 +491,9 @@ def test_a_failed_write_leaves_the_diagnosis_as_it_was(flow: Flow) -> None:
         mock.patch.object(Answer, "save", side_effect=DatabaseError("disk full")),
         pytest.raises(DatabaseError),
     ):
-        commands.answer_step(state=state, step_key="question:apple_status", choice="all_green")
+        commands.answer_step(
+            state=state, step_key="question:apple_status", choice="all_green", network="n"
+        )
     after = Diagnosis.objects.get()
     assert (after.revision, after.journal, after.last_step) == (
         before.revision,
@@ -523,11 +525,21 @@ def test_two_start_overs_racing_open_one_new_diagnosis(flow: Flow, guide: Guide)
     # Both requests read the diagnosis before either wrote.
     winner, loser = (commands.load_state(diagnosis=Diagnosis.objects.get()) for _ in range(2))
     commands.start_over(
-        session=session, state=winner, guide=guide, step_key=winner.step_key, confirmed=True
+        session=session,
+        state=winner,
+        guide=guide,
+        step_key=winner.step_key,
+        confirmed=True,
+        network="n",
     )
     with pytest.raises(errors.StaleStep):
         commands.start_over(
-            session=session, state=loser, guide=guide, step_key=loser.step_key, confirmed=True
+            session=session,
+            state=loser,
+            guide=guide,
+            step_key=loser.step_key,
+            confirmed=True,
+            network="n",
         )
     assert sorted(Diagnosis.objects.values_list("status", flat=True)) == [
         "abandoned",

@@ -1,4 +1,4 @@
-"""A step costs the same few queries at step 2 as at step 12."""
+"""A step costs the same few queries at step 2 as at step 12; the ranking adds at most one read."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from diagnostics.learning import evidence
 from tests.conftest import Flow
 
 # Measured as production runs it: no test transaction around each request, so
@@ -15,6 +16,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 # The session, the diagnosis, the compare-and-swap update, the answer's row.
 BUDGET = 4
+# The guide's evidence, when this process's copy is over a minute old: one read.
+EVIDENCE_READ = 1
+# A step that ends the diagnosis also records what it teaches: the network's
+# daily quota, the guide's clock and every evidence line (one upsert each).
+ENDING = 3
 # Transaction control is logged too; the budget is about the queries themselves.
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK")
 
@@ -65,3 +71,49 @@ def test_showing_a_step_is_cheap(
     flow.walk(unsure)
     with django_assert_max_num_queries(2):  # the session and the diagnosis
         flow.get()
+
+
+def evidence_reads(queries: list[str]) -> list[str]:
+    return [q for q in queries if "diagnostics_evidence" in q and q.startswith("SELECT")]
+
+
+def test_the_ranking_costs_one_read_a_minute_and_none_when_cached(
+    flow: Flow, unsure: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    moment = [1000.0]
+    monkeypatch.setattr(evidence, "now", lambda: moment[0])
+    flow.start()
+    flow.answer("all_green")
+    cached = post_step(flow, unsure["account"])
+    assert evidence_reads(cached) == []
+    assert len(data_queries(cached)) <= BUDGET, "\n".join(cached)
+
+    moment[0] += evidence.MAX_AGE + 1  # this process's copy is now too old
+    cold = post_step(flow, unsure["icloud_web"])
+    assert len(evidence_reads(cold)) == 1
+    assert len(data_queries(cold)) == len(data_queries(cached)) + EVIDENCE_READ, "\n".join(cold)
+
+    moment[0] += evidence.MAX_AGE - 1  # fresh enough again
+    assert evidence_reads(post_step(flow, unsure["contacts_sync"])) == []
+
+
+def test_the_step_that_ends_a_diagnosis_records_it_in_the_same_transaction(
+    flow: Flow, unsure: dict[str, str]
+) -> None:
+    flow.start()
+    flow.answer_questions(unsure)
+    ending = post_step(flow, "fixed")
+    assert flow.step == "outcome:fixed"
+    assert evidence_reads(ending) == []  # the cache was warm
+    data = data_queries(ending)
+    assert len(data) <= BUDGET + ENDING, "\n".join(ending)
+    writes = [q for q in data if q.startswith(("INSERT", "UPDATE"))]
+    tables = [w.split()[2 if w.startswith("INSERT") else 1].strip('"') for w in writes]
+    assert tables == [
+        "diagnostics_evidencequota",
+        "diagnostics_evidenceclock",
+        "diagnostics_evidence",
+        "diagnostics_diagnosis",
+        "diagnostics_fixattempt",
+    ]
+    assert len(ending) - len(data) <= 2  # all in one transaction

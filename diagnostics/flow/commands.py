@@ -7,6 +7,13 @@ can never add a duplicate row or skip a step: the loser gets :class:`StaleStep`
 (or :class:`LostRace`, when it lost the compare-and-swap itself). A Start
 posted twice is kept to one diagnosis by its start ticket
 (:mod:`diagnostics.flow.ownership`).
+
+The next step is the planner's (``engine.decide``), fed what the guide's
+evidence says (:mod:`diagnostics.learning.evidence`). The plan chosen in each
+context is kept in ``Diagnosis.plan`` and written in the same compare-and-swap
+as the step, so the order does not move under a person's feet: not on a
+reload, after Back, or on another worker whose evidence differs. A step that
+ends the diagnosis records what it teaches in that same transaction.
 """
 
 from __future__ import annotations
@@ -14,7 +21,8 @@ from __future__ import annotations
 import functools
 import logging
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -25,7 +33,16 @@ from django.utils import timezone
 from diagnostics import engine, events
 from diagnostics.flow.errors import ConfirmFirst, InvalidChoice, LostRace, StaleStep
 from diagnostics.flow.ownership import Session, remember, same_start
-from diagnostics.models import Answer, Diagnosis, FixAttempt, Guide, guide_for_version
+from diagnostics.learning import api
+from diagnostics.learning.evidence import knowledge_for, teach, unteach
+from diagnostics.models import (
+    Answer,
+    Diagnosis,
+    FixAttempt,
+    Guide,
+    guide_for_version,
+    new_seed,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +56,8 @@ class State:
     answers: dict[str, str]
     attempts: tuple[engine.Attempt, ...]
     step: engine.Step
+    reason: api.Reason | None = None  # why this fix comes now (None for other steps)
+    plan: dict[str, list[str]] = field(default_factory=dict)  # Diagnosis.plan after this step
 
     @property
     def step_key(self) -> str:
@@ -91,8 +110,42 @@ def status_for(step: engine.Step) -> str:
     return Diagnosis.Status.IN_PROGRESS
 
 
-def load_state(*, diagnosis: Diagnosis) -> State:
-    """Work out where a diagnosis stands from its row alone (no query)."""
+def _plain(memo: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    """The planner's memo as JSON stores it."""
+    return {context: list(steps) for context, steps in memo.items()}
+
+
+def _decided(
+    *,
+    diagnosis: Diagnosis,
+    guide: engine.Guide,
+    answers: dict[str, str],
+    attempts: tuple[engine.Attempt, ...],
+    memo: Mapping[str, Sequence[str]],
+) -> State:
+    """The state with these answers and attempts: the planner picks the step.
+
+    Given the same memo, the planner keeps to the plans in it whatever the
+    evidence says now, so only a context reached for the first time is planned
+    with the current evidence (and the diagnosis's own exploration draw).
+    """
+    known = knowledge_for(guide=guide, version_id=diagnosis.guide_version_id)
+    decision = api.decide(guide, known, answers, attempts, seed=diagnosis.seed, memo=memo)
+    return State(
+        diagnosis=diagnosis,
+        guide=guide,
+        answers=answers,
+        attempts=attempts,
+        step=decision.step,
+        reason=decision.reason,
+        plan=_plain(decision.memo),
+    )
+
+
+def journal_steps(
+    diagnosis: Diagnosis,
+) -> tuple[engine.Guide, dict[str, str], tuple[engine.Attempt, ...]]:
+    """The diagnosis's guide, answers and fix attempts, from its row alone (no query)."""
     guide = guide_for_version(diagnosis.guide_version_id)
     chosen: dict[str, str] = {}
     tried: list[engine.Attempt] = []
@@ -101,12 +154,27 @@ def load_state(*, diagnosis: Diagnosis) -> State:
             chosen[step_id] = value
         else:
             tried.append(engine.Attempt(fix=step_id, result=engine.Result(value)))
-    step = engine.next_step(guide, chosen, tried)
-    return State(diagnosis=diagnosis, guide=guide, answers=chosen, attempts=tuple(tried), step=step)
+    return guide, chosen, tuple(tried)
+
+
+def load_state(*, diagnosis: Diagnosis) -> State:
+    """Work out where a diagnosis stands from its row, and the guide's cached evidence.
+
+    No query, or one when this process's copy of the evidence is over a minute old.
+    """
+    guide, chosen, tried = journal_steps(diagnosis)
+    return _decided(
+        diagnosis=diagnosis, guide=guide, answers=chosen, attempts=tried, memo=diagnosis.plan
+    )
 
 
 def start_diagnosis(
-    *, session: Session, guide: Guide, diagnosis_id: uuid.UUID | None = None
+    *,
+    session: Session,
+    guide: Guide,
+    network: str,
+    diagnosis_id: uuid.UUID | None = None,
+    kind: str = Diagnosis.Kind.LIVE,
 ) -> Diagnosis:
     """Open a new diagnosis on the guide's current version and remember it in the session.
 
@@ -114,9 +182,23 @@ def start_diagnosis(
     that id is resumed instead, while nothing has been answered in it: its
     Start was posted twice. Once it has moved on (answered, finished, started
     over) the ticket is spent, and a fresh diagnosis is opened.
+
+    ``network`` is the keyed hash of the client's network
+    (``ops.ratelimit.client_network``): kept to count the diagnosis against
+    that network's daily evidence quota should it be abandoned. ``kind``
+    "demo" or "preview" makes a diagnosis that never teaches the ranking.
     """
     version = guide.current_version
-    first = engine.next_step(guide_for_version(version.pk), {}, ())
+    seed = new_seed()
+    # A throwaway diagnosis carries the seed and version to the planner.
+    planned = _decided(
+        diagnosis=Diagnosis(guide_version=version, seed=seed),
+        guide=guide_for_version(version.pk),
+        answers={},
+        attempts=(),
+        memo={},
+    )
+    first = planned.step
     for _ in range(5):  # a support-code collision is rare; just draw again
         try:
             with transaction.atomic():
@@ -125,6 +207,10 @@ def start_diagnosis(
                     guide_version=version,
                     last_step=engine.step_key(first),
                     status=status_for(first),
+                    seed=seed,
+                    plan=planned.plan,
+                    network=network,
+                    kind=kind,
                 )
             break
         except IntegrityError:
@@ -149,18 +235,22 @@ def _journal(answers: dict[str, str], attempts: tuple[engine.Attempt, ...]) -> l
     ]
 
 
-def _commit(*, state: State, moved_to: State) -> dict[str, Any]:
+def _commit(*, state: State, moved_to: State, taught_tick: int | None) -> dict[str, Any]:
     """Move the diagnosis from ``state`` to ``moved_to`` if nobody else changed it meanwhile.
 
     Raises :class:`StaleStep` otherwise. Call inside the transaction that also
     writes the row the change mirrors, and hand what it returns to
-    :func:`_apply` once that transaction has committed.
+    :func:`_apply` once that transaction has committed. The plan and whether
+    the diagnosis's ending counts in the evidence (``taught_tick``) go in the
+    same update.
     """
     diagnosis = state.diagnosis
     changes: dict[str, Any] = {
         "journal": _journal(moved_to.answers, moved_to.attempts),
         "last_step": moved_to.step_key,
         "status": status_for(moved_to.step),
+        "plan": moved_to.plan,
+        "taught_tick": taught_tick,
         "updated": timezone.now(),
     }
     moved = Diagnosis.objects.filter(pk=diagnosis.pk, revision=diagnosis.revision).update(
@@ -179,9 +269,36 @@ def _apply(diagnosis: Diagnosis, changes: dict[str, Any]) -> None:
 
 def _moved(*, state: State, answers: dict[str, str], attempts: tuple[engine.Attempt, ...]) -> State:
     """The state after a change to ``answers`` or ``attempts`` (nothing saved yet)."""
-    step = engine.next_step(state.guide, answers, attempts)
-    return State(
-        diagnosis=state.diagnosis, guide=state.guide, answers=answers, attempts=attempts, step=step
+    return _decided(
+        diagnosis=state.diagnosis,
+        guide=state.guide,
+        answers=answers,
+        attempts=attempts,
+        memo=state.plan,
+    )
+
+
+def _relearn(*, state: State, moved_to: State, network: str) -> int | None:
+    """Keep the evidence right for a diagnosis moving from ``state`` to ``moved_to``.
+
+    A diagnosis that taught when it ended (and is now reopened by Back, or
+    resumed after it was marked abandoned) takes that lesson out; one that
+    ends now teaches. Returns the new ``Diagnosis.taught_tick``. Call in the
+    transaction of the move.
+    """
+    diagnosis = state.diagnosis
+    if diagnosis.taught_tick is not None:
+        unteach(
+            diagnosis=diagnosis, guide=state.guide, answers=state.answers, attempts=state.attempts
+        )
+    if not isinstance(moved_to.step, engine.Outcome):
+        return None
+    return teach(
+        diagnosis=diagnosis,
+        guide=state.guide,
+        answers=moved_to.answers,
+        attempts=moved_to.attempts,
+        network=network,
     )
 
 
@@ -215,12 +332,16 @@ def rebuild_journal(*, diagnosis: Diagnosis) -> None:
     logger.warning("diagnosis %s: journal rebuilt from its rows", diagnosis.pk)
 
 
-def answer_step(*, state: State, step_key: str, choice: str) -> State:
+def answer_step(*, state: State, step_key: str, choice: str, network: str) -> State:
     """Record the answer to the current step and return the new state.
 
     Raises :class:`StaleStep` if ``step_key`` is not the current step (or the
     diagnosis changed meanwhile) and :class:`InvalidChoice` for a choice this
     step does not offer. Either way nothing is written.
+
+    When the answer ends the diagnosis, what it teaches is recorded in the
+    same transaction, if ``network`` (``ops.ratelimit.client_network``) is
+    within its daily quota.
     """
     step = state.step
     if step_key != state.step_key or isinstance(step, engine.Outcome):
@@ -241,8 +362,9 @@ def answer_step(*, state: State, step_key: str, choice: str) -> State:
         row = FixAttempt(diagnosis=state.diagnosis, position=position, fix=step.id, result=choice)
     new_state = _moved(state=state, answers=answers, attempts=attempts)
     try:
-        with transaction.atomic():  # the move and its row land together, or neither
-            changes = _commit(state=state, moved_to=new_state)
+        with transaction.atomic():  # the move, its row and its lesson land together, or none
+            taught = _relearn(state=state, moved_to=new_state, network=network)
+            changes = _commit(state=state, moved_to=new_state, taught_tick=taught)
             row.save(force_insert=True)
     except IntegrityError:
         # The compare-and-swap passed, so no concurrent post got here first:
@@ -275,7 +397,14 @@ def go_back(*, state: State, step_key: str) -> State:
     new_state = _moved(state=state, answers=answers, attempts=attempts)
     try:
         with transaction.atomic():
-            changes = _commit(state=state, moved_to=new_state)
+            changes = _commit(state=state, moved_to=new_state, taught_tick=None)
+            if state.diagnosis.taught_tick is not None:  # reopened: its ending no longer counts
+                unteach(
+                    diagnosis=state.diagnosis,
+                    guide=state.guide,
+                    answers=state.answers,
+                    attempts=state.attempts,
+                )
             deleted, _ = model.objects.filter(diagnosis=state.diagnosis, position=position).delete()
             if deleted != 1:
                 raise _RowsDisagree
@@ -289,7 +418,13 @@ def go_back(*, state: State, step_key: str) -> State:
 
 
 def start_over(
-    *, session: Session, state: State | None, guide: Guide, step_key: str, confirmed: bool
+    *,
+    session: Session,
+    state: State | None,
+    guide: Guide,
+    step_key: str,
+    confirmed: bool,
+    network: str,
 ) -> Diagnosis:
     """Leave the current diagnosis (marked abandoned if unfinished) and open a new one.
 
@@ -323,7 +458,7 @@ def start_over(
             )
             if not moved:
                 raise LostRace
-        diagnosis = start_diagnosis(session=session, guide=guide)
+        diagnosis = start_diagnosis(session=session, guide=guide, network=network)
     previous = str(state.diagnosis.pk) if state is not None else ""
     events.emit("restarted", diagnosis, guide=guide.slug, previous=previous)
     return diagnosis
@@ -332,9 +467,40 @@ def start_over(
 def mark_abandoned(*, idle_for: timedelta) -> int:
     """Mark unfinished diagnoses untouched for ``idle_for`` as abandoned; return how many.
 
+    Each one ends here, so it teaches the ranking what it got to (within the
+    daily quota of the network that started it), in the transaction that marks
+    it. One that teaches gets a new revision, so a form left open on it counts
+    as stale: answering there would otherwise count it a second time.
+
     One opened and never answered (``revision`` 0) is left as it is: nobody
     gave up on anything there, and ``purge_diagnoses`` deletes it in time.
     """
-    return Diagnosis.objects.filter(
-        status=Diagnosis.Status.IN_PROGRESS, updated__lt=timezone.now() - idle_for, revision__gt=0
-    ).update(status=Diagnosis.Status.ABANDONED)
+    idle = Diagnosis.objects.filter(
+        status=Diagnosis.Status.IN_PROGRESS,
+        updated__lt=timezone.now() - idle_for,
+        revision__gt=0,
+    )
+    marked = 0
+    for diagnosis in idle.iterator(chunk_size=200):
+        guide, answers, attempts = journal_steps(diagnosis)
+        with transaction.atomic():
+            taught = diagnosis.taught_tick
+            if taught is None and (answers or attempts):  # an untouched start teaches nothing
+                taught = teach(
+                    diagnosis=diagnosis,
+                    guide=guide,
+                    answers=answers,
+                    attempts=attempts,
+                    network=diagnosis.network,
+                )
+            revision = F("revision") + (1 if taught is not None else 0)
+            # Compare-and-swap: a step posted meanwhile keeps the diagnosis going.
+            moved = Diagnosis.objects.filter(
+                pk=diagnosis.pk,
+                revision=diagnosis.revision,
+                status=Diagnosis.Status.IN_PROGRESS,
+            ).update(status=Diagnosis.Status.ABANDONED, taught_tick=taught, revision=revision)
+            if not moved:  # not idle after all: its lesson, if any, is not recorded
+                transaction.set_rollback(True)
+            marked += moved
+    return marked

@@ -36,6 +36,7 @@ from diagnostics.flow.forms import AnswerForm, DiagnosisForm, RestartForm, Start
 from diagnostics.models import Diagnosis, Guide
 from ops.errors import retry_url
 from ops.pages import render_page
+from ops.ratelimit import client_network
 
 # A stale post: a double submit, an old tab, or a Start over in another tab.
 STALE_NOTICE = "That page was out of date, so nothing was changed. Here is where you are now."
@@ -144,7 +145,10 @@ def start(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     diagnosis = ownership.session_diagnosis(session=request.session, slug=slug)
     if diagnosis is None:
         diagnosis = commands.start_diagnosis(
-            session=request.session, guide=guide, diagnosis_id=ticket
+            session=request.session,
+            guide=guide,
+            diagnosis_id=ticket,
+            network=client_network(request),
         )
     return _after_post(request, guide, commands.load_state(diagnosis=diagnosis))
 
@@ -156,7 +160,10 @@ def answer(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         return _flow_error(request, _guide(slug), FlowError())
     change = functools.partial(
-        commands.answer_step, step_key=form.cleaned_data["step"], choice=form.cleaned_data["choice"]
+        commands.answer_step,
+        step_key=form.cleaned_data["step"],
+        choice=form.cleaned_data["choice"],
+        network=client_network(request),
     )
     return _change(request, slug, posted_id=str(form.cleaned_data["diagnosis"]), change=change)
 
@@ -235,6 +242,7 @@ def restart(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             guide=guide,
             step_key=form.cleaned_data["step"],
             confirmed=form.cleaned_data["confirm"],
+            network=client_network(request),
         )
     except ConfirmFirst:
         context = {"guide": state.guide, "state": state, "confirm_restart": True}

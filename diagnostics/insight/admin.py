@@ -20,8 +20,10 @@ from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 
 from diagnostics import engine
+from diagnostics.insight.learned import learned_order
 from diagnostics.insight.reports import guide_report
 from diagnostics.insight.transcript import Entry, transcript
+from diagnostics.learning.evidence import forget_evidence
 from diagnostics.models import Diagnosis, FixAttempt, Guide, GuideVersion, guide_for_version
 
 
@@ -49,10 +51,40 @@ class GuideVersionInline(admin.TabularInline):
 
 
 @admin.register(Guide)
-class GuideAdmin(ReadOnlyAdmin):
-    list_display = ("title", "slug", "current_version", "diagnosis_count", "report_link")
-    readonly_fields = ("slug", "title", "summary", "current_version", "report_link")
+class GuideAdmin(admin.ModelAdmin):
+    """Guides come from their files; staff may only pin the author's order of fixes."""
+
+    list_display = (
+        "title",
+        "slug",
+        "current_version",
+        "diagnosis_count",
+        "pin_author_order",
+        "report_link",
+        "learned_link",
+    )
+    fields = (
+        "slug",
+        "title",
+        "summary",
+        "current_version",
+        "pin_author_order",
+        "report_link",
+        "learned_link",
+    )
+    readonly_fields = ("slug", "title", "summary", "current_version", "report_link", "learned_link")
     inlines = (GuideVersionInline,)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Guide, form: Any, change: bool) -> None:
+        # Only the pin: loading a guide file may change the rest meanwhile.
+        Guide.objects.filter(pk=obj.pk).update(pin_author_order=obj.pin_author_order)
+        forget_evidence(obj.slug)  # this process at once; the others within a minute
 
     def get_urls(self) -> list[URLPattern]:
         report = path(
@@ -60,7 +92,31 @@ class GuideAdmin(ReadOnlyAdmin):
             self.admin_site.admin_view(self.report_view),
             name="diagnostics_guide_report",
         )
-        return [report, *super().get_urls()]
+        learned = path(
+            "<int:guide_id>/learned/",
+            self.admin_site.admin_view(self.learned_view),
+            name="diagnostics_guide_learned",
+        )
+        return [report, learned, *super().get_urls()]
+
+    def learned_view(self, request: HttpRequest, guide_id: int) -> TemplateResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        guide = get_object_or_404(Guide, pk=guide_id, current_version__isnull=False)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "learned": learned_order(guide=guide),
+            "can_change": self.has_change_permission(request, guide),
+        }
+        return TemplateResponse(request, "admin/diagnostics/guide/learned.html", context)
+
+    @admin.display(description="Learned order")
+    def learned_link(self, guide: Guide) -> str:
+        if guide.current_version_id is None:
+            return "-"
+        url = reverse("admin:diagnostics_guide_learned", args=[guide.pk])
+        return format_html('<a href="{}">Order of fixes: prior, evidence, estimate</a>', url)
 
     def report_view(self, request: HttpRequest, guide_id: int) -> TemplateResponse:
         if not self.has_view_permission(request):

@@ -13,7 +13,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from diagnostics import engine
 from diagnostics.models import Guide
 
-from .driver import ALL_FINE, NOT_FIXED, PHONE, Helpdesk
+from .driver import ALL_FINE, FIXED, NOT_FIXED, PHONE, Helpdesk
 from .screens import log_in_to_admin, tour
 from .test_accessibility import axe_violations
 
@@ -94,5 +94,32 @@ def test_the_guide_report_fits_a_phone(
     page.goto(f"/admin/diagnostics/guide/{icloud_guide.pk}/report/")
     expect(page.get_by_role("heading", name="Which fixes work")).to_be_visible()
     assert page.evaluate("innerWidth") == PHONE["width"]  # not zoomed out to fit
+    assert sideways_overflow(page) <= 0
+    assert axe_violations(page) == []
+
+
+@pytest.mark.parametrize("size", ["phone", "desktop"])
+def test_the_learned_order_is_readable_on_a_phone_and_at_1280(
+    new_context: Callable[..., BrowserContext],
+    icloud_guide: Guide,
+    guide_steps: engine.Guide,
+    size: str,
+) -> None:
+    """Staff read the learned order with its numbers on a phone and on a 1280 px screen."""
+    person = Helpdesk(new_context().new_page()).open().start()
+    person.answer_questions(guide_steps, ALL_FINE)
+    person.answer(NOT_FIXED)
+    person.answer(FIXED)  # an ended diagnosis, so there is evidence to show
+    options = (
+        {"viewport": PHONE, "is_mobile": True, "has_touch": True}
+        if size == "phone"
+        else {"viewport": {"width": 1280, "height": 800}}
+    )
+    page = new_context(**options).new_page()
+    log_in_to_admin(page)
+    page.goto(f"/admin/diagnostics/guide/{icloud_guide.pk}/learned/")
+    expect(page.get_by_role("heading", name="Everyone, before any answer")).to_be_visible()
+    expect(page.locator("tr[data-fix]").first).to_be_visible()
+    assert page.evaluate("innerWidth") == options["viewport"]["width"]
     assert sideways_overflow(page) <= 0
     assert axe_violations(page) == []
