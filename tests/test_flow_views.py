@@ -135,12 +135,13 @@ def test_plain_post_redirects_and_htmx_post_returns_only_the_panel(
     plain = Flow(client).start()
     response = plain.answer("all_green")
     assert response.status_code == 303
-    assert response["Location"] == "/guides/icloud-contacts/"
+    assert response["Location"] == "/guides/icloud-contacts/step/2/"  # the next step's address
 
     htmx = Flow(client, htmx=True)
     htmx.get()
     response = htmx.answer("icloud")
     assert response.status_code == 200
+    assert response["HX-Push-Url"] == "/guides/icloud-contacts/step/3/"
     html = response.content.decode()
     assert html.lstrip().startswith('<section id="panel"')
     assert "<html" not in html
