@@ -30,8 +30,8 @@ def is_htmx(request: HttpRequest) -> bool:
     Restoring a history entry it has no copy of, htmx asks for the whole page
     (``HX-History-Restore-Request``), with ``HX-Request`` set too.
     """
-    headers = request.headers
-    return headers.get("HX-Request") == "true" and headers.get("HX-History-Restore-Request") != "true"
+    restoring = request.headers.get("HX-History-Restore-Request") == "true"
+    return request.headers.get("HX-Request") == "true" and not restoring
 
 
 def render_page(

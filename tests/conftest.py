@@ -128,7 +128,12 @@ class Flow:
         return re.findall(r'name="choice" value="([^"]*)"', self.html)
 
     def form(self, **overrides: str) -> dict[str, str]:
-        return {"diagnosis": self.diagnosis, "step": self.step, **overrides}
+        """The step form's hidden fields, as a browser would post them, and ``overrides``."""
+        fields = {"diagnosis": self.diagnosis, "step": self.step}
+        for name in ("position", "revision"):  # only on an earlier step
+            if f'name="{name}"' in self.html:
+                fields[name] = self.field(name)
+        return {**fields, **overrides}
 
     def answer(self, choice: str) -> Any:
         return self.post("answer", self.form(choice=choice))
