@@ -17,6 +17,7 @@ from diagnostics import engine
 from diagnostics.models import Answer, Diagnosis
 
 from .driver import GUIDE_URL, Helpdesk
+from .test_accessibility import axe_violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -44,13 +45,24 @@ def answers() -> list[tuple[str, str]]:
     return list(Answer.objects.order_by("position").values_list("question", "choice"))
 
 
+# Every Back or Forward between steps loads a page afresh: without JavaScript by
+# nature, with htmx by a reload (it keeps no copies). Wait for the new document.
+_MARK_DOCUMENT = "() => { window.__left = true; }"
+_NEW_DOCUMENT = "() => !window.__left && document.readyState === 'complete'"
+
+
 def back(desk: Helpdesk) -> None:
-    """The browser's Back button (the caller waits for what the page then shows)."""
+    """The browser's Back button; returns once the page it leads to has loaded."""
+    desk.page.evaluate(_MARK_DOCUMENT)
     desk.page.go_back(wait_until="commit")
+    desk.page.wait_for_function(_NEW_DOCUMENT)
 
 
 def forward(desk: Helpdesk) -> None:
+    """The browser's Forward button; returns once the page it leads to has loaded."""
+    desk.page.evaluate(_MARK_DOCUMENT)
     desk.page.go_forward(wait_until="commit")
+    desk.page.wait_for_function(_NEW_DOCUMENT)
 
 
 def shows(desk: Helpdesk, heading: str, *, position: int, earlier: bool) -> None:
@@ -195,10 +207,13 @@ def test_in_page_links_of_an_earlier_step(
     desk.answer(label(guide_steps, "apple_status", "all_green"))
     desk.answer(label(guide_steps, "account", "icloud"))
     back(desk)
+    shows(desk, prompt(guide_steps, "account"), position=2, earlier=True)
+    if javascript:
+        assert axe_violations(desk.page) == []  # the earlier step's notice and links
     with desk.page.expect_navigation():
         desk.page.get_by_role("link", name="Back", exact=True).click()
     shows(desk, prompt(guide_steps, "apple_status"), position=1, earlier=True)
     with desk.page.expect_navigation():
-        desk.page.get_by_role("link", name="Go to my latest step").click()
+        desk.page.get_by_role("link", name="Latest step").click()
     shows(desk, prompt(guide_steps, "icloud_web"), position=3, earlier=False)
     assert len(answers()) == 2

@@ -142,7 +142,7 @@ def test_coming_back_through_history_shows_that_step_as_it_stands_now(
     expect(desk.heading).to_have_text(prompt(guide_steps, "account"))
     expect(desk.page.locator(".notice--earlier")).to_be_visible()
     with desk.page.expect_navigation():
-        desk.page.get_by_role("link", name="Go to my latest step").click()
+        desk.page.get_by_role("link", name="Latest step").click()
     expect(desk.heading).to_have_text(prompt(guide_steps, "icloud_web"))
     desk.answer(label(guide_steps, "icloud_web", "missing"))
     expect(desk.heading).to_have_text(prompt(guide_steps, "contacts_sync"))
