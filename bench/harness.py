@@ -362,6 +362,8 @@ class Browser:
             self.base, "GET", path, headers=self._headers(post=False, htmx=False), timeout=timeout
         )
         self._keep_cookies(response)
+        if response.status == 302:  # a guide's address leads on to the current step's
+            return self.get(response.headers["location"], timeout=timeout)
         if response.status == 200:
             self.html = response.body
         return response

@@ -8,7 +8,9 @@ for example::
      "guide_version_id": 3, "step": "question:account", "choice": "icloud",
      "next": "question:icloud_web"}
 
-Events: ``started``, ``answered``, ``fix_result``, ``back``, ``restarted``,
+Events: ``started``, ``answered``, ``fix_result``, ``back``,
+``answered_again`` (an earlier step answered again, replacing the answers
+after it; followed by its ``answered`` or ``fix_result``), ``restarted``,
 ``resolved`` and ``escalated``. Only ids, codes and step/choice ids from the
 guide are logged: never free text, addresses, cookies or anything else that
 could identify a person.
@@ -29,7 +31,16 @@ if TYPE_CHECKING:
 logger = logging.getLogger("helpdesk.events")
 
 EVENTS = frozenset(
-    {"started", "answered", "fix_result", "back", "restarted", "resolved", "escalated"}
+    {
+        "started",
+        "answered",
+        "fix_result",
+        "back",
+        "answered_again",
+        "restarted",
+        "resolved",
+        "escalated",
+    }
 )
 
 

@@ -74,14 +74,20 @@ class Flow:
         self.slug = slug
         self.htmx = htmx
         self.url = f"/guides/{slug}/"
+        self.page = self.url  # the address of the page shown last
         self.html = ""
 
     @property
     def headers(self) -> dict[str, str]:
         return {"HX-Request": "true"} if self.htmx else {}
 
-    def get(self) -> str:
-        response = self.client.get(self.url, headers=self.headers)
+    def get(self, url: str = "") -> str:
+        """Open ``url`` (the guide's address: the start screen or the current step)."""
+        response = self.client.get(url or self.url, headers=self.headers)
+        self.page = url or self.url
+        if response.status_code == 302:  # on to the current step's own address
+            self.page = response["Location"]
+            response = self.client.get(self.page, headers=self.headers)
         assert response.status_code == 200
         self.html = response.content.decode()
         return self.html
@@ -90,9 +96,10 @@ class Flow:
         response = self.client.post(f"{self.url}{action}/", data or {}, headers=self.headers)
         if response.status_code == 200:
             self.html = response.content.decode()
+            self.page = response.get("HX-Push-Url") or response.get("HX-Replace-Url") or self.page
         elif response.status_code == 303:
-            assert response["Location"] == self.url
-            self.get()
+            assert response["Location"].startswith(f"{self.url}step/")
+            self.get(response["Location"])
         return response
 
     def start(self) -> Flow:
@@ -125,7 +132,12 @@ class Flow:
         return re.findall(r'name="choice" value="([^"]*)"', self.html)
 
     def form(self, **overrides: str) -> dict[str, str]:
-        return {"diagnosis": self.diagnosis, "step": self.step, **overrides}
+        """The step form's hidden fields, as a browser would post them, and ``overrides``."""
+        fields = {"diagnosis": self.diagnosis, "step": self.step}
+        for name in ("position", "revision"):  # only on an earlier step
+            if f'name="{name}"' in self.html:
+                fields[name] = self.field(name)
+        return {**fields, **overrides}
 
     def answer(self, choice: str) -> Any:
         return self.post("answer", self.form(choice=choice))

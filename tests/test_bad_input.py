@@ -100,6 +100,92 @@ def test_a_tampered_step_id_is_treated_as_stale(midway: Flow) -> None:
     assert snapshot() == before
 
 
+@pytest.fixture
+def at_an_earlier_step(midway: Flow) -> Flow:
+    """Two more answers in, then the browser's Back to step 2 (the account question)."""
+    midway.answer("icloud")
+    midway.answer("missing")
+    midway.get("/guides/icloud-contacts/step/2/")
+    assert midway.step == "question:account"
+    return midway
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"position": "0"},
+        {"position": "-1"},
+        {"position": "two"},
+        {"position": "99999999"},
+        {"position": ""},  # a revision without its position
+        {"revision": ""},  # a position without its revision
+        {"revision": "-3"},
+        {"revision": "1e9"},
+    ],
+    ids=["zero", "negative", "word", "huge", "no-position", "no-revision", "neg-rev", "float"],
+)
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
+def test_a_garbled_earlier_step_form_is_a_400(
+    at_an_earlier_step: Flow, fields: dict, headers: dict
+) -> None:
+    before = snapshot()
+    response = at_an_earlier_step.client.post(
+        "/guides/icloud-contacts/answer/",
+        at_an_earlier_step.form(choice="on_my_iphone", **fields),
+        headers=headers,
+    )
+    assert response.status_code == 400
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"position": "3"},  # another step's position for this step key
+        {"position": "40"},  # beyond the current step
+        {"step": "question:apple_status"},  # a step key that is not the one at position 2
+        {"step": "fix:reset_all_settings", "choice": "fixed"},
+    ],
+    ids=["other-position", "beyond", "other-step", "made-up-step"],
+)
+def test_a_tampered_earlier_step_form_is_stale_and_changes_nothing(
+    at_an_earlier_step: Flow, fields: dict
+) -> None:
+    before = snapshot()
+    response = at_an_earlier_step.client.post(
+        "/guides/icloud-contacts/answer/",
+        at_an_earlier_step.form(**{"choice": "on_my_iphone", **fields}),
+        headers=HTMX,
+    )
+    assert response.status_code == 200
+    assert b"out of date" in response.content
+    assert b'value="question:contacts_sync"' in response.content  # the current step
+    assert snapshot() == before
+
+
+def test_an_earlier_step_form_with_a_choice_not_offered_is_a_400(at_an_earlier_step: Flow) -> None:
+    before = snapshot()
+    response = at_an_earlier_step.client.post(
+        "/guides/icloud-contacts/answer/", at_an_earlier_step.form(choice="fixed")
+    )
+    assert response.status_code == 400
+    assert snapshot() == before
+
+
+def test_an_earlier_step_form_for_another_browsers_diagnosis_is_a_403(
+    at_an_earlier_step: Flow, guide: Guide
+) -> None:
+    other = Flow(Client()).start()
+    other.answer("all_green")
+    other.answer("icloud")
+    before = snapshot()
+    response = other.client.post(
+        "/guides/icloud-contacts/answer/", at_an_earlier_step.form(choice="on_my_iphone")
+    )
+    assert response.status_code == 403
+    assert snapshot() == before
+
+
 @pytest.mark.parametrize("action", ["answer", "back", "restart"])
 @pytest.mark.parametrize("headers", [{}, HTMX], ids=["plain", "htmx"])
 def test_another_browsers_diagnosis_is_a_403(

@@ -139,12 +139,13 @@ def test_plain_post_redirects_and_htmx_post_returns_only_the_panel(
     plain = Flow(client).start()
     response = plain.answer("all_green")
     assert response.status_code == 303
-    assert response["Location"] == "/guides/icloud-contacts/"
+    assert response["Location"] == "/guides/icloud-contacts/step/2/"  # the next step's address
 
     htmx = Flow(client, htmx=True)
     htmx.get()
     response = htmx.answer("icloud")
     assert response.status_code == 200
+    assert response["HX-Push-Url"] == "/guides/icloud-contacts/step/3/"
     html = response.content.decode()
     assert html.lstrip().startswith('<section id="panel"')
     assert "<html" not in html
@@ -350,8 +351,8 @@ def test_start_over_half_way_asks_first_and_changes_nothing(
     assert Answer.objects.count() == 2
     # "No, keep my answers" goes back to the same step.
     (keep,) = re.findall(r'href="([^"]*)"[^>]*>No, keep my answers', flow.html)
-    assert keep == "/guides/icloud-contacts/"
-    flow.get()
+    assert keep == "/guides/icloud-contacts/step/3/"  # the step's own address
+    flow.get(keep)
     assert flow.step == "question:icloud_web"
     # "Yes, start over" posts the same form with confirm.
     assert (

@@ -31,6 +31,12 @@ def embedded(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         data = request.POST if request.method == "POST" else request.GET
         request.session = session_from_token(data.get(TOKEN_FIELD, ""))
         response = view(request, *args, **kwargs)
+        # The frame's address is replaced, never pushed: an iframe's history
+        # entries would be the host page's, whose Back would then step through
+        # them before leaving the host page.
+        pushed = response.get("HX-Push-Url")
+        if pushed:
+            del response["HX-Push-Url"]
         token = request.session.token()
         if not token:
             return response
@@ -40,7 +46,9 @@ def embedded(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         elif request.headers.get("HX-Request") == "true" and "slug" in kwargs:
             # htmx swapped a step in place: put the token in the frame's own
             # address too, so reloading the iframe comes back to this step.
-            page = reverse("diagnostics:guide", args=[kwargs["slug"]], current_app=NAMESPACE)
+            page = pushed or response.get("HX-Replace-Url")
+            if not page:
+                page = reverse("diagnostics:guide", args=[kwargs["slug"]], current_app=NAMESPACE)
             response["HX-Replace-Url"] = page + query
         return response
 

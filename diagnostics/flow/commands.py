@@ -63,6 +63,15 @@ class State:
     def step_key(self) -> str:
         return engine.step_key(self.step)
 
+    @property
+    def position(self) -> int:
+        """Where this step stands in the diagnosis: 1 + the answers and results before it.
+
+        Each step the person has reached has its own address with this number
+        (``/guides/<slug>/step/<position>/``).
+        """
+        return len(self.answers) + len(self.attempts) + 1
+
     @functools.cached_property
     def progress(self) -> engine.Progress:
         return engine.progress(self.guide, self.answers, self.attempts, current=self.step)
@@ -147,9 +156,16 @@ def journal_steps(
 ) -> tuple[engine.Guide, dict[str, str], tuple[engine.Attempt, ...]]:
     """The diagnosis's guide, answers and fix attempts, from its row alone (no query)."""
     guide = guide_for_version(diagnosis.guide_version_id)
+    return _replay(diagnosis, guide, diagnosis.journal)
+
+
+def _replay(
+    diagnosis: Diagnosis, guide: engine.Guide, entries: list[list[str]]
+) -> tuple[engine.Guide, dict[str, str], tuple[engine.Attempt, ...]]:
+    """The guide, answers and fix attempts after the journal ``entries``."""
     chosen: dict[str, str] = {}
     tried: list[engine.Attempt] = []
-    for kind, step_id, value in diagnosis.journal:
+    for kind, step_id, value in entries:
         if kind == "question":
             chosen[step_id] = value
         else:
@@ -166,6 +182,28 @@ def load_state(*, diagnosis: Diagnosis) -> State:
     return _decided(
         diagnosis=diagnosis, guide=guide, answers=chosen, attempts=tried, memo=diagnosis.plan
     )
+
+
+def earlier_state(*, state: State, position: int) -> State | None:
+    """The step the diagnosis was at ``position``, as it was then; None if it cannot be revisited.
+
+    Rebuilt from the first ``position - 1`` entries of the journal. None for
+    the current position or one beyond it, for anything below 1, and once
+    support was called in (as with Back, the story behind a support code
+    stays as it was given).
+    """
+    if not 1 <= position < state.position or state.escalated:
+        return None
+    entries = state.diagnosis.journal
+    guide, answers, attempts = _replay(state.diagnosis, state.guide, entries[: position - 1])
+    # The plan memo keeps the planner to the step it chose at that point.
+    earlier = _decided(
+        diagnosis=state.diagnosis, guide=guide, answers=answers, attempts=attempts, memo=state.plan
+    )
+    kind, step_id, _ = entries[position - 1]
+    if earlier.step_key != engine.make_key(kind, step_id):  # pragma: no cover - a torn journal
+        return None
+    return earlier
 
 
 def start_diagnosis(
@@ -414,6 +452,81 @@ def go_back(*, state: State, step_key: str) -> State:
     _apply(state.diagnosis, changes)
     following = new_state.step_key
     events.emit("back", state.diagnosis, guide=state.guide.slug, step=step_key, next=following)
+    return new_state
+
+
+def answer_again(
+    *, state: State, position: int, revision: int, step_key: str, choice: str, network: str
+) -> State:
+    """Answer the step at an earlier ``position`` again, replacing every answer after it.
+
+    The form was shown at ``revision`` of the diagnosis (the browser's Back
+    led to an earlier step's address). If the diagnosis changed since, or
+    ``step_key`` is not the step at ``position``, this raises
+    :class:`StaleStep` and writes nothing. Otherwise the later Answer and
+    FixAttempt rows are deleted and the new answer recorded, in one
+    transaction with the compare-and-swap on the revision. At the current
+    position it is simply :func:`answer_step`.
+    """
+    if revision != state.diagnosis.revision:
+        raise StaleStep
+    if position == state.position:
+        return answer_step(state=state, step_key=step_key, choice=choice, network=network)
+    earlier = earlier_state(state=state, position=position)
+    if earlier is None or step_key != earlier.step_key:
+        raise StaleStep
+    step = earlier.step
+    answers, attempts = earlier.answers, earlier.attempts
+    if isinstance(step, engine.Question):
+        if step.choice(choice) is None:
+            raise InvalidChoice
+        answers = {**answers, step.id: choice}
+        row: Answer | FixAttempt = Answer(
+            diagnosis=state.diagnosis, position=position, question=step.id, choice=choice
+        )
+    elif isinstance(step, engine.Fix) and choice in engine.Result:
+        attempts = (*attempts, engine.Attempt(fix=step.id, result=engine.Result(choice)))
+        row = FixAttempt(diagnosis=state.diagnosis, position=position, fix=step.id, result=choice)
+    else:
+        raise InvalidChoice
+    new_state = _moved(state=earlier, answers=answers, attempts=attempts)
+    replaced = state.diagnosis.journal[position - 1 :]
+    try:
+        with transaction.atomic():  # the move, the deletions and the new row, or none of them
+            taught = _relearn(state=state, moved_to=new_state, network=network)
+            changes = _commit(state=state, moved_to=new_state, taught_tick=taught)
+            deleted = 0
+            # Only the tables that hold replaced rows: questions always come first.
+            if any(kind == "question" for kind, _, _ in replaced):
+                deleted += Answer.objects.filter(
+                    diagnosis=state.diagnosis, position__gte=position
+                ).delete()[0]
+            if any(kind == "fix" for kind, _, _ in replaced):
+                deleted += FixAttempt.objects.filter(
+                    diagnosis=state.diagnosis, position__gte=position
+                ).delete()[0]
+            if deleted != len(replaced):
+                raise _RowsDisagree
+            row.save(force_insert=True)
+    except (_RowsDisagree, IntegrityError):
+        rebuild_journal(diagnosis=state.diagnosis)
+        raise StaleStep from None
+    _apply(state.diagnosis, changes)
+    events.emit(
+        "answered_again",
+        state.diagnosis,
+        guide=state.guide.slug,
+        step=step_key,
+        position=position,
+        replaced=len(replaced),
+    )
+    events.step_done(
+        state.diagnosis,
+        guide=state.guide.slug,
+        step=step_key,
+        choice=choice,
+        next_step=new_state.step,
+    )
     return new_state
 
 

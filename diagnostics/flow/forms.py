@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 
@@ -19,6 +21,16 @@ class DiagnosisForm(forms.Form):
 
 class AnswerForm(DiagnosisForm):
     choice = forms.CharField(max_length=80)
+    # Only on an earlier step (reached with the browser's Back): where it stands
+    # in the diagnosis, and the revision the page was shown at. Both or neither.
+    position = forms.IntegerField(required=False, min_value=1, max_value=32767)
+    revision = forms.IntegerField(required=False, min_value=0, max_value=2**31 - 1)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if (cleaned.get("position") is None) != (cleaned.get("revision") is None):
+            raise forms.ValidationError("position and revision come together")
+        return cleaned
 
 
 class RestartForm(DiagnosisForm):

@@ -4,6 +4,12 @@ Every screen is one page template whose step panel is a ``{% partialdef %}``
 (:func:`ops.pages.render_page`). An htmx request gets just the panel
 (``step.html#panel``); a plain request gets the whole page, or a 303 redirect
 after a POST (post/redirect/get).
+
+Every step a person reaches has an address of its own,
+``/guides/<slug>/step/<position>/``, so the browser's Back and Forward move
+between steps (see "History and addresses" in docs/architecture.md). The
+guide's address, ``/guides/<slug>/``, is the start screen, or leads to the
+current step's address once a diagnosis is under way.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+from django_htmx.http import push_url, replace_url
 from django_htmx.middleware import HtmxDetails
 
 from diagnostics import engine
@@ -58,28 +65,48 @@ def _guide(slug: str) -> Guide:
 
 
 def _step(
-    request: HtmxHttpRequest, guide: GuideInfo, state: commands.State | None, *, notice: str = ""
+    request: HtmxHttpRequest,
+    guide: GuideInfo,
+    state: commands.State | None,
+    *,
+    notice: str = "",
+    latest: commands.State | None = None,
 ) -> HttpResponse:
-    context = {"guide": guide, "state": state, "notice": notice}
+    """The step page for ``state``; with ``latest``, ``state`` is an earlier step of it."""
+    context = {"guide": guide, "state": state, "notice": notice, "latest": latest}
     if state is None:  # the start screen
         context["start_ticket"] = ownership.start_ticket(slug=guide.slug)
     return render_page(request, "diagnostics/step.html", context)
 
 
+def _url(request: HtmxHttpRequest, name: str, *args: object) -> str:
+    # current_app keeps embedded pages (a second instance of these URLs) embedded.
+    return reverse(f"diagnostics:{name}", args=args, current_app=request.resolver_match.namespace)
+
+
 def _after_post(
-    request: HtmxHttpRequest, guide: GuideInfo, state: commands.State, *, notice: str = ""
+    request: HtmxHttpRequest,
+    guide: GuideInfo,
+    state: commands.State,
+    *,
+    notice: str = "",
+    moved: bool = True,
 ) -> HttpResponse:
-    """htmx gets the new panel; a plain form post is redirected to the step page."""
+    """htmx gets the new panel; a plain form post is redirected to the step's address.
+
+    Either way the browser ends up at the step's own address. A step the
+    person ``moved`` to gets a history entry of its own (htmx pushes the
+    address, as the plain redirect does), so the browser's Back shows the step
+    before it; otherwise (a Start, a stale post) htmx replaces the address.
+    """
+    url = _url(request, "step", guide.slug, state.position)
     if request.htmx:
-        return _step(request, guide, state, notice=notice)
+        response = _step(request, guide, state, notice=notice)
+        return push_url(response, url) if moved else replace_url(response, url)
     # An embed's stand-in session (diagnostics.embed.tokens.TokenSession) has no
     # cookie to carry a message in; htmx shows the notice in the panel instead.
     if notice and not getattr(request.session, "cookieless", False):
         messages.info(request, notice)
-    # current_app keeps embedded pages (a second instance of these URLs) embedded.
-    url = reverse(
-        "diagnostics:guide", args=[guide.slug], current_app=request.resolver_match.namespace
-    )
     return HttpResponseRedirect(url, status=303)
 
 
@@ -119,12 +146,34 @@ def guide_list(request: HtmxHttpRequest) -> HttpResponse:
 @never_cache  # Back/Forward must show where the diagnosis stands now, not a cached copy
 @require_safe  # GET and HEAD (uptime monitors ask with HEAD)
 def guide_page(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    """Start screen, or wherever this browser's diagnosis for the guide stands."""
+    """Start screen, or on to the current step of this browser's diagnosis for the guide."""
     diagnosis = ownership.session_diagnosis(session=request.session, slug=slug)
     if diagnosis is None:
         return _step(request, _guide(slug), None)
     state = commands.load_state(diagnosis=diagnosis)
-    return _step(request, state.guide, state)
+    return HttpResponseRedirect(_url(request, "step", slug, state.position))
+
+
+@never_cache  # Back/Forward must show the step as it stands now, not a cached copy
+@require_safe
+def step_page(request: HtmxHttpRequest, slug: str, position: int) -> HttpResponse:
+    """The step at ``position`` of this browser's diagnosis for the guide.
+
+    The current step; or an earlier one (reached with the browser's Back),
+    shown as it was then, which changes nothing until it is answered again.
+    Any other position (beyond the current step, or from a diagnosis this
+    browser has since left) leads to the current step, or the start screen.
+    """
+    diagnosis = ownership.session_diagnosis(session=request.session, slug=slug)
+    if diagnosis is None:
+        return HttpResponseRedirect(_url(request, "guide", _guide(slug).slug))
+    state = commands.load_state(diagnosis=diagnosis)
+    if position == state.position:
+        return _step(request, state.guide, state)
+    earlier = commands.earlier_state(state=state, position=position)
+    if earlier is None:
+        return HttpResponseRedirect(_url(request, "step", slug, state.position))
+    return _step(request, state.guide, earlier, latest=state)
 
 
 @_post_only
@@ -150,21 +199,35 @@ def start(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             diagnosis_id=ticket,
             network=client_network(request),
         )
-    return _after_post(request, guide, commands.load_state(diagnosis=diagnosis))
+    # The start screen is spent once the diagnosis exists: its address is replaced.
+    return _after_post(request, guide, commands.load_state(diagnosis=diagnosis), moved=False)
 
 
 @_post_only
 def answer(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    """Record the answer to the current step (a question's choice or a fix's result)."""
+    """Record the answer to a step (a question's choice or a fix's result).
+
+    Usually the current step; a form with a ``position`` answers an earlier
+    step again (see :func:`commands.answer_again`).
+    """
     form = AnswerForm(request.POST)
     if not form.is_valid():
         return _flow_error(request, _guide(slug), FlowError())
-    change = functools.partial(
-        commands.answer_step,
-        step_key=form.cleaned_data["step"],
-        choice=form.cleaned_data["choice"],
-        network=client_network(request),
-    )
+    data = form.cleaned_data
+    network = client_network(request)
+    if data["position"] is None:
+        change = functools.partial(
+            commands.answer_step, step_key=data["step"], choice=data["choice"], network=network
+        )
+    else:
+        change = functools.partial(
+            commands.answer_again,
+            position=data["position"],
+            revision=data["revision"],
+            step_key=data["step"],
+            choice=data["choice"],
+            network=network,
+        )
     return _change(request, slug, posted_id=str(form.cleaned_data["diagnosis"]), change=change)
 
 
@@ -207,7 +270,7 @@ def _change(
         except Diagnosis.DoesNotExist:  # purged while the post was in flight
             return _flow_error(request, state.guide, SessionExpired())
         state = commands.load_state(diagnosis=diagnosis)
-        return _after_post(request, state.guide, state, notice=STALE_NOTICE)
+        return _after_post(request, state.guide, state, notice=STALE_NOTICE, moved=False)
     except FlowError as error:
         return _flow_error(request, state.guide, error)
     return _after_post(request, state.guide, state)
@@ -260,7 +323,7 @@ def _resume(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     if diagnosis is None:
         return _step(request, _guide(slug), None)
     state = commands.load_state(diagnosis=diagnosis)
-    return _after_post(request, state.guide, state, notice=STALE_NOTICE)
+    return _after_post(request, state.guide, state, notice=STALE_NOTICE, moved=False)
 
 
 def not_found(request: HtmxHttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -5,7 +5,9 @@
 //   instead of being squeezed into the panel.
 // - If a request fails (no connection, a server error), say so and leave the
 //   step on screen, usable, so the person can simply try again.
-// - Coming back to the page from the browser's history shows the current step.
+// - A page restored from the back/forward cache asks the server again for the
+//   step at its address. (Back and Forward between steps that htmx swapped in
+//   reload the page: htmx keeps no history copies, see base.html.)
 // - The escalation summary gets a "Print or save" button.
 // - The second click of a double click or double tap is ignored on answers.
 // - Inside another site's iframe (no cookies), the start form carries a random
@@ -126,7 +128,8 @@
   });
 
   // Back/forward cache: the page can come back exactly as it was left, even if
-  // the diagnosis moved on in another tab since. Fetch the current step.
+  // the diagnosis moved on in another tab since. Fetch the step at this address
+  // again (it may have become an earlier step meanwhile).
   window.addEventListener("pageshow", function (event) {
     var current = panel();
     if (event.persisted && current && window.htmx) {

@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Frame, Page, expect
 
 from diagnostics import engine
-from diagnostics.models import Diagnosis
+from diagnostics.models import Answer, Diagnosis
 
 from .conftest import BrowserErrors
 from .driver import ALL_FINE, FIXED, SLUG, Helpdesk
@@ -203,3 +203,72 @@ def test_another_sites_page_cannot_open_diagnoses_through_its_visitors(
     else:  # an unlisted site may not even show the refusal
         expect(shown.get_by_role("heading")).to_have_count(0)
     assert Diagnosis.objects.count() == 0
+
+
+# --- the browser's Back and Forward inside the iframe --------------------------------
+
+
+def question_prompt(guide: engine.Guide, question_id: str) -> str:
+    question = guide.question(question_id)
+    assert question is not None
+    return question.prompt
+
+
+def choice_label(guide: engine.Guide, question_id: str, choice_id: str) -> str:
+    question = guide.question(question_id)
+    assert question is not None
+    choice = question.choice(choice_id)
+    assert choice is not None
+    return choice.label
+
+
+def answers_given() -> list[tuple[str, str]]:
+    return list(Answer.objects.order_by("position").values_list("question", "choice"))
+
+
+def test_htmx_inside_an_iframe_adds_nothing_to_the_host_pages_history(
+    new_context: Callable[..., BrowserContext],
+    live_server: object,
+    shop: str,
+    guide_steps: engine.Guide,
+) -> None:
+    page = host_page(new_context(), shop, f"{live_server.url}/embed/guides/{SLUG}/")
+    entries = page.evaluate("history.length")
+    desk = Helpdesk(the_frame(page))
+    desk.start()
+    desk.answer(choice_label(guide_steps, "apple_status", "all_green"))
+    desk.answer(choice_label(guide_steps, "account", "icloud"))
+    expect(desk.heading).to_have_text(question_prompt(guide_steps, "icloud_web"))
+
+    assert page.evaluate("history.length") == entries
+    # Reloading the iframe comes back to the same step (its address was replaced).
+    with desk.page.expect_navigation():
+        desk.page.evaluate("location.reload()")
+    expect(desk.heading).to_have_text(question_prompt(guide_steps, "icloud_web"))
+
+
+def test_back_inside_an_iframe_without_javascript_shows_the_previous_step(
+    new_context: Callable[..., BrowserContext],
+    live_server: object,
+    shop: str,
+    guide_steps: engine.Guide,
+) -> None:
+    page = host_page(
+        new_context(java_script_enabled=False), shop, f"{live_server.url}/embed/guides/{SLUG}/"
+    )
+    desk = Helpdesk(the_frame(page), javascript=False)
+    desk.start()
+    desk.answer(choice_label(guide_steps, "apple_status", "all_green"))
+    desk.answer(choice_label(guide_steps, "account", "icloud"))
+    given = answers_given()
+
+    with desk.page.expect_navigation():  # the browser's Back: the frame goes back
+        page.evaluate("history.back()")  # (page.go_back waits for the top page to move)
+
+    expect(desk.heading).to_have_text(question_prompt(guide_steps, "account"))
+    expect(desk.page.locator(".notice--earlier")).to_be_visible()
+    assert page.url.startswith(f"{shop}/help")  # the shop's page stays
+    assert answers_given() == given
+    desk.answer(choice_label(guide_steps, "account", "on_my_iphone"))  # the token came along
+    expect(desk.heading).to_have_text(question_prompt(guide_steps, "icloud_web"))
+    assert answers_given() == [("apple_status", "all_green"), ("account", "on_my_iphone")]

@@ -116,31 +116,15 @@ def test_step_pages_are_never_served_from_cache(page: Page) -> None:
     assert "no-store" in response.headers.get("cache-control", "")
 
 
-def test_browser_back_and_forward_show_real_pages(page: Page, guide_steps: engine.Guide) -> None:
-    page.goto("/")
-    with page.expect_navigation():
-        page.get_by_role("link", name=guide_steps.title).click()
-    desk = Helpdesk(page).start()
-    desk.answer(label(guide_steps, "apple_status", "all_green"))
-    desk.answer(label(guide_steps, "account", "icloud"))
-
-    # Steps swap in place, so Back leaves the guide for the page before it...
-    page.go_back(wait_until="commit")
-    expect(page.get_by_role("heading", level=1)).to_have_text(LIST_HEADING)
-    # ...and Forward returns to where the diagnosis stands, still answerable.
-    page.go_forward(wait_until="commit")
-    expect(desk.heading).to_have_text(prompt(guide_steps, "icloud_web"))
-    desk.answer(label(guide_steps, "icloud_web", "missing"))
-    expect(desk.heading).to_have_text(prompt(guide_steps, "contacts_sync"))
-    expect(page.locator(".notice")).to_have_count(0)
-    assert Answer.objects.count() == 3
-
-
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
-def test_coming_back_through_history_shows_the_current_step(
+def test_coming_back_through_history_shows_that_step_as_it_stands_now(
     new_context: Callable[..., BrowserContext], guide_steps: engine.Guide, javascript: bool
 ) -> None:
-    """The page restored by Back is not a stale copy, even if another tab moved on."""
+    """The page restored by Back is not a stale copy, even if another tab moved on.
+
+    Its step is now an earlier one, and the page says so; the latest step is a tap away.
+    (More on Back and Forward in test_browser_history.py.)
+    """
     context = new_context(java_script_enabled=javascript)
     desk = Helpdesk(context.new_page(), javascript=javascript).open().start()
     desk.answer(label(guide_steps, "apple_status", "all_green"))
@@ -155,16 +139,22 @@ def test_coming_back_through_history_shows_the_current_step(
 
     desk.page.go_back(wait_until="commit")
 
+    expect(desk.heading).to_have_text(prompt(guide_steps, "account"))
+    expect(desk.page.locator(".notice--earlier")).to_be_visible()
+    with desk.page.expect_navigation():
+        desk.page.get_by_role("link", name="Latest step").click()
     expect(desk.heading).to_have_text(prompt(guide_steps, "icloud_web"))
     desk.answer(label(guide_steps, "icloud_web", "missing"))
     expect(desk.heading).to_have_text(prompt(guide_steps, "contacts_sync"))
     assert Answer.objects.count() == 3
 
 
-def test_a_page_restored_from_the_back_forward_cache_fetches_the_current_step(
+def test_a_page_restored_from_the_back_forward_cache_asks_the_server_again(
     new_context: Callable[..., BrowserContext], guide_steps: engine.Guide
 ) -> None:
     """Browsers may keep even a no-store page in the back/forward cache; app.js refreshes it.
+
+    The restored step has become an earlier one meanwhile: only the server knows.
 
     The step page's Cache-Control header is dropped on its way to this tab, so
     Chromium keeps it in the cache, as a browser may do for any page.
@@ -180,7 +170,7 @@ def test_a_page_restored_from_the_back_forward_cache_fetches_the_current_step(
         headers = {k: v for k, v in response.headers.items() if k.lower() != "cache-control"}
         route.fulfill(response=response, headers=headers)
 
-    page.route(f"**{GUIDE_URL}", without_cache_control)
+    page.route(f"**{GUIDE_URL}**", without_cache_control)  # and each step's address
     page.add_init_script(
         "addEventListener('pageshow', e => { if (e.persisted) window.__restored = true; })"
     )
@@ -193,5 +183,6 @@ def test_a_page_restored_from_the_back_forward_cache_fetches_the_current_step(
 
     page.go_back(wait_until="commit")
 
-    expect(desk.heading).to_have_text(prompt(guide_steps, "icloud_web"))
+    expect(desk.heading).to_have_text(prompt(guide_steps, "account"))
+    expect(page.locator(".notice--earlier")).to_be_visible()
     assert page.evaluate("window.__restored === true"), "expected a back/forward cache restore"
