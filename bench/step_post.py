@@ -42,7 +42,7 @@ from random import Random
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import harness
+from tests import servers
 
 WORKERS = 2
 CONCURRENCY = (8, 32)
@@ -66,7 +66,7 @@ def _user_get(base: str, path: str, window: tuple[float, float], out: Sample) ->
     while time.time() < end:
         began = time.perf_counter()
         try:
-            response = harness.request(base, "GET", path, headers=headers)
+            response = servers.request(base, "GET", path, headers=headers)
             ok = response.status == 200
         except OSError as error:
             ok, response = False, None
@@ -82,14 +82,14 @@ def _user_diagnoses(base: str, seed: int, window: tuple[float, float], out: Samp
     start, end = window
     rng = Random(seed)
     while time.time() < end:
-        browser = harness.Browser(base, htmx=True)
+        browser = servers.Browser(base, htmx=True)
         try:
             began = time.time()
             if browser.start().status != 200:
                 raise RuntimeError(f"start answered {browser.html[:200]}")
             if start <= began and time.time() <= end:
                 out.other_requests += 2  # the guide page and the start POST
-            for step in harness.walk(browser, rng):
+            for step in servers.walk(browser, rng):
                 out.acknowledged += 1
                 if start <= time.time() <= end:
                     out.latencies.append(step.seconds)
@@ -102,7 +102,7 @@ def _user_diagnoses(base: str, seed: int, window: tuple[float, float], out: Samp
 def _user_floor(base: str, window: tuple[float, float], out: Sample) -> None:
     """One browser with a diagnosis posting to the floor view over and over."""
     start, end = window
-    browser = harness.Browser(base, htmx=True)
+    browser = servers.Browser(base, htmx=True)
     try:
         if browser.start().status != 200:
             raise RuntimeError(f"start answered {browser.html[:200]}")
@@ -213,8 +213,8 @@ def main() -> int:
     seconds = min(max(args.seconds, 1.0), 120.0)
     warmup = min(max(args.warmup, 0.0), 30.0)
     kinds = [k.strip() for k in args.databases.split(",") if k.strip()]
-    if "postgres" in kinds and not harness.postgres_reachable():
-        print(f"PostgreSQL not reachable at {harness.POSTGRES_ADMIN_URL}: skipping it.")
+    if "postgres" in kinds and not servers.postgres_reachable():
+        print(f"PostgreSQL not reachable at {servers.POSTGRES_ADMIN_URL}: skipping it.")
         kinds.remove("postgres")
 
     print(
@@ -224,24 +224,24 @@ def main() -> int:
     failures: list[str] = []
     with tempfile.TemporaryDirectory(prefix="helpdesk-bench-") as tmp:
         workdir = Path(tmp)
-        static_root = harness.collect_static(workdir)
+        static_root = servers.collect_static(workdir)
         extra = {"DJANGO_STATIC_ROOT": str(static_root), "HELPDESK_RATE_LIMIT_POSTS": "100000000"}
 
         # Baselines, under the same gunicorn settings.
         baseline: dict[tuple[str, int], Result] = {}
-        hello_env = harness.production_env("sqlite://:memory:", **extra)
-        with harness.Gunicorn(
+        hello_env = servers.production_env("sqlite://:memory:", **extra)
+        with servers.Gunicorn(
             hello_env,
             workers=WORKERS,
             app="hello_wsgi:application",
-            extra_args=["--pythonpath", str(harness.ROOT / "bench")],
+            extra_args=["--pythonpath", str(servers.ROOT / "bench")],
             ready_path="/",
         ) as server:
             for c in CONCURRENCY:
                 baseline["wsgi", c] = run_load("get", server.base, c, seconds, warmup, path="/")
-        with harness.fresh_database("sqlite", workdir, name="static") as url:
-            env = harness.production_env(url, **extra)
-            with harness.Gunicorn(env, workers=WORKERS) as server:
+        with servers.fresh_database("sqlite", workdir, name="static") as url:
+            env = servers.production_env(url, **extra)
+            with servers.Gunicorn(env, workers=WORKERS) as server:
                 css = static_path(static_root)
                 for c in CONCURRENCY:
                     baseline["static", c] = run_load(
@@ -254,17 +254,17 @@ def main() -> int:
 
         for kind in kinds:
             log = workdir / f"gunicorn-{kind}.log"
-            with harness.fresh_database(kind, workdir, name="bench") as url:
-                env = harness.production_env(url, **extra)
+            with servers.fresh_database(kind, workdir, name="bench") as url:
+                env = servers.production_env(url, **extra)
                 results = []
-                with harness.Gunicorn(env, workers=WORKERS, log_path=log) as server:
+                with servers.Gunicorn(env, workers=WORKERS, log_path=log) as server:
                     for c in CONCURRENCY:
                         results.append(run_load("diagnoses", server.base, c, seconds, warmup))
-                rows = harness.step_rows(url)
-            with harness.fresh_database(kind, workdir, name="floor") as url:
-                env = harness.production_env(url, DJANGO_SETTINGS_MODULE="floor_settings", **extra)
-                bench_dir = ["--pythonpath", str(harness.ROOT / "bench")]
-                with harness.Gunicorn(env, workers=WORKERS, extra_args=bench_dir) as server:
+                rows = servers.step_rows(url)
+            with servers.fresh_database(kind, workdir, name="floor") as url:
+                env = servers.production_env(url, DJANGO_SETTINGS_MODULE="floor_settings", **extra)
+                bench_dir = ["--pythonpath", str(servers.ROOT / "bench")]
+                with servers.Gunicorn(env, workers=WORKERS, extra_args=bench_dir) as server:
                     floors = {
                         c: run_load("floor", server.base, c, seconds, warmup) for c in CONCURRENCY
                     }

@@ -12,7 +12,7 @@ import socket
 import pytest
 from django.conf import settings
 
-from bench import harness
+from tests import servers
 
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 
@@ -42,8 +42,8 @@ def needs_redis() -> None:
 
 
 def needs_postgres() -> None:
-    if not harness.postgres_reachable():
-        _missing(f"PostgreSQL at {harness.POSTGRES_ADMIN_URL}")
+    if not servers.postgres_reachable():
+        _missing(f"PostgreSQL at {servers.POSTGRES_ADMIN_URL}")
 
 
 def redis_url(db: int = 15) -> str:

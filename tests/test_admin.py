@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import html
+import io
 import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.management import call_command
 from django.test import Client
 
 from diagnostics.models import Diagnosis, Guide, guide_for_version
 from tests.conftest import Flow
+from tests.guides import SMALL_GUIDE
 
 pytestmark = pytest.mark.django_db
 
@@ -51,25 +58,76 @@ def test_diagnosis_list_shows_status_guide_time_last_step_and_fixes(
         assert column in html
 
 
-@pytest.mark.parametrize(
-    "query",
-    [
-        "?status__exact=escalated",
-        "?guide_version__guide__id__exact=1",
-        "?created__gte=2000-01-01T00:00:00%2B00:00",
-    ],
-)
-def test_diagnosis_list_filters(staff: Client, escalated: Diagnosis, query: str) -> None:
-    if "guide__id" in query:
-        query = f"?guide_version__guide__id__exact={escalated.guide_version.guide_id}"
+# Two diagnoses that differ in everything the list filters on: guide, status
+# and day. Created at fixed middays (UTC), so no filter depends on when the
+# tests run; "Today" is worked out with the clock stopped on the first's day.
+ESCALATED_AT = datetime(2024, 5, 14, 12, 0, tzinfo=UTC)
+OTHER_AT = datetime(2024, 5, 10, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def other(tmp_path: Path, escalated: Diagnosis) -> Diagnosis:
+    """A diagnosis of another guide, still in progress, from four days earlier."""
+    (tmp_path / "printer.toml").write_text(SMALL_GUIDE.format(slug="printer"), "utf-8")
+    call_command("load_guides", "--dir", str(tmp_path), stdout=io.StringIO())
+    printer = Flow(Client(), slug="printer").start()
+    printer.answer("yes")
+    Diagnosis.objects.filter(pk=escalated.pk).update(created=ESCALATED_AT)
+    Diagnosis.objects.filter(pk=printer.diagnosis).update(created=OTHER_AT)
+    return Diagnosis.objects.get(pk=printer.diagnosis)
+
+
+def listed(staff: Client, query: str) -> set[str]:
+    """The support codes the diagnosis list shows for ``query``."""
     response = staff.get(f"/admin/diagnostics/diagnosis/{query}")
     assert response.status_code == 200
-    assert escalated.support_code in response.content.decode()
+    codes = re.findall(r"\b[2-9A-Z]{3}-[2-9A-Z]{3}\b", response.content.decode())
+    return set(codes) & set(Diagnosis.objects.values_list("support_code", flat=True))
 
 
-def test_filtering_on_another_status_hides_it(staff: Client, escalated: Diagnosis) -> None:
-    response = staff.get("/admin/diagnostics/diagnosis/?status__exact=resolved")
-    assert escalated.support_code not in response.content.decode()
+def test_the_unfiltered_list_shows_both(
+    staff: Client, escalated: Diagnosis, other: Diagnosis
+) -> None:
+    assert listed(staff, "") == {escalated.support_code, other.support_code}
+
+
+@pytest.mark.parametrize(
+    ("status", "shown"), [("escalated", "escalated"), ("in_progress", "other")]
+)
+def test_filtering_by_status_shows_only_that_status(
+    staff: Client, escalated: Diagnosis, other: Diagnosis, status: str, shown: str
+) -> None:
+    expected = {"escalated": escalated, "other": other}[shown]
+    assert listed(staff, f"?status__exact={status}") == {expected.support_code}
+
+
+def test_filtering_by_guide_shows_only_that_guides_diagnoses(
+    staff: Client, escalated: Diagnosis, other: Diagnosis
+) -> None:
+    for diagnosis in (escalated, other):
+        guide_id = diagnosis.guide_version.guide_id
+        query = f"?guide_version__guide__id__exact={guide_id}"
+        assert listed(staff, query) == {diagnosis.support_code}
+
+
+def test_filtering_by_date_shows_only_that_period(
+    staff: Client, escalated: Diagnosis, other: Diagnosis
+) -> None:
+    since = "?created__gte=2024-05-12T00:00:00%2B00:00"
+    assert listed(staff, since) == {escalated.support_code}
+    day = "?created__year=2024&created__month=5&created__day=10"  # the date hierarchy
+    assert listed(staff, day) == {other.support_code}
+
+
+def test_the_today_filter_shows_only_todays_diagnoses(
+    staff: Client, escalated: Diagnosis, other: Diagnosis
+) -> None:
+    # Late in the day, so "Today" only works if it starts at midnight, not 24 hours ago.
+    with mock.patch("django.utils.timezone.now", return_value=ESCALATED_AT + timedelta(hours=11)):
+        page = staff.get("/admin/diagnostics/diagnosis/").content.decode()
+        link = re.search(r'<a href="(\?created__gte=[^"]*)"[^>]*>Today</a>', page)
+        assert link, "no Today filter"
+        assert listed(staff, html.unescape(link.group(1))) == {escalated.support_code}
 
 
 @pytest.mark.parametrize("spoken", ["{code}", "{lower}", "{nodash}"])

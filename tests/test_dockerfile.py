@@ -22,7 +22,7 @@ import pytest
 import yaml
 from django.test import Client
 
-from bench import harness
+from tests import servers
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
@@ -79,10 +79,10 @@ def test_the_build_context_leaves_out_local_state() -> None:
 
 def test_collectstatic_at_build_gives_hashed_compressed_files(tmp_path: Path) -> None:
     """The build's RUN line: only a throwaway key is set, and it must work."""
-    env = harness.production_env("sqlite://:memory:", DJANGO_STATIC_ROOT=str(tmp_path))
+    env = servers.production_env("sqlite://:memory:", DJANGO_STATIC_ROOT=str(tmp_path))
     del env["DJANGO_ALLOWED_HOSTS"], env["DJANGO_SECURE_PROXY_SSL_HEADER"]
     env["DJANGO_SECRET_KEY"] = "collectstatic-at-build-time-only"
-    harness.manage(env, "collectstatic", "--noinput", "--verbosity=0")
+    servers.manage(env, "collectstatic", "--noinput", "--verbosity=0")
     manifest = (tmp_path / "staticfiles.json").read_text()
     hashed = re.search(
         r'"diagnostics/site\.css": "(diagnostics/site\.[0-9a-f]{12}\.css)"', manifest
@@ -93,7 +93,7 @@ def test_collectstatic_at_build_gives_hashed_compressed_files(tmp_path: Path) ->
 
 def test_the_entrypoint_migrates_loads_guides_then_runs_the_command(tmp_path: Path) -> None:
     database = tmp_path / "db.sqlite3"
-    env = harness.production_env(f"sqlite:///{database}")
+    env = servers.production_env(f"sqlite:///{database}")
     env["PATH"] = f"{Path(sys.executable).parent}:{env['PATH']}"  # as the image's ENV PATH
     result = subprocess.run(
         ["sh", "docker/entrypoint.sh", sys.executable, "-c", "print('command ran')"],
@@ -133,12 +133,12 @@ def healthcheck(port: int) -> subprocess.CompletedProcess[str]:
 @pytest.mark.django_db
 def test_the_healthcheck_follows_healthz(tmp_path: Path, collected_static: Path) -> None:
     extra = {"DJANGO_STATIC_ROOT": str(collected_static)}
-    with harness.fresh_database("sqlite", tmp_path) as url:
-        with harness.Gunicorn(harness.production_env(url, **extra), workers=1) as server:
+    with servers.fresh_database("sqlite", tmp_path) as url:
+        with servers.Gunicorn(servers.production_env(url, **extra), workers=1) as server:
             assert healthcheck(server.port).returncode == 0
         assert healthcheck(server.port).returncode == 1  # nothing listening any more
-    broken = harness.production_env("sqlite:////nonexistent-directory/db.sqlite3", **extra)
-    with harness.Gunicorn(broken, workers=1, ready_status=(503,)) as server:
+    broken = servers.production_env("sqlite:////nonexistent-directory/db.sqlite3", **extra)
+    with servers.Gunicorn(broken, workers=1, ready_status=(503,)) as server:
         unhealthy = healthcheck(server.port)
     assert unhealthy.returncode == 1
     assert "unavailable" in unhealthy.stderr
@@ -213,7 +213,7 @@ def test_a_form_posted_through_the_compose_balancer_passes_the_origin_check(
 def test_the_entrypoint_can_leave_the_database_to_a_release_job(
     tmp_path: Path, value: str, prepares: bool
 ) -> None:
-    env = harness.production_env(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    env = servers.production_env(f"sqlite:///{tmp_path / 'db.sqlite3'}")
     env["PATH"] = f"{Path(sys.executable).parent}:{env['PATH']}"
     env["HELPDESK_PREPARE_DATABASE"] = value
     result = subprocess.run(
@@ -224,7 +224,7 @@ def test_the_entrypoint_can_leave_the_database_to_a_release_job(
 
 
 def test_the_entrypoint_refuses_a_flag_it_cannot_read(tmp_path: Path) -> None:
-    env = harness.production_env(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    env = servers.production_env(f"sqlite:///{tmp_path / 'db.sqlite3'}")
     env["HELPDESK_PREPARE_DATABASE"] = "flase"
     result = subprocess.run(
         ["sh", "docker/entrypoint.sh", "true"], cwd=ROOT, env=env, capture_output=True, text=True

@@ -107,12 +107,12 @@ def test_plenty_of_storage_skips_the_storage_fix(
     assert "free_storage" not in offered
 
 
-def test_fixes_come_cheapest_first_and_reset_is_last(
+def test_resetting_all_settings_is_offered_last(
     icloud: engine.Guide, unsure: dict[str, str]
 ) -> None:
+    # The ranking rule itself is tested in test_ranking.py, on a guide whose
+    # file order differs from its ranking; this guide lists its fixes ranked.
     offered = engine.applicable_fixes(icloud, unsure)
-    costs = [f.cost for f in offered]
-    assert costs == sorted(costs)
     assert offered[-1].id == "reset_all_settings"
     assert "Erase All Content and Settings" in offered[-1].note
 

@@ -27,10 +27,11 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from bench import harness
 from diagnostics.models import Answer, Diagnosis, Guide
+from tests import servers
 from tests.conftest import GUIDES_DIR, SLUG, Flow
 from tests.local_services import needs_postgres, suite_database
+from tests.threads import Threads
 
 pytestmark = pytest.mark.django_db
 
@@ -75,16 +76,16 @@ def stored_steps(database_url: str) -> set[tuple[str, str, str]]:
 def test_a_worker_killed_during_load_loses_no_acknowledged_answer(
     tmp_path: Path, live_env: dict[str, str]
 ) -> None:
-    acknowledged: list[harness.Step] = []
+    acknowledged: list[servers.Step] = []
     interrupted: list[str] = []  # requests cut off by a kill
     server_errors: list[str] = []
     lock = threading.Lock()
     deadline = 0.0  # set once the server is up
-    browsers: list[harness.Browser] = []
+    browsers: list[servers.Browser] = []
 
     def person(seed: int, base: str) -> None:
         rng = Random(seed)
-        browser = harness.Browser(base, htmx=seed % 2 == 0)  # with and without htmx
+        browser = servers.Browser(base, htmx=seed % 2 == 0)  # with and without htmx
         browsers.append(browser)
         for _ in range(500):  # bounded; the deadline ends it first
             if time.monotonic() > deadline:
@@ -92,7 +93,7 @@ def test_a_worker_killed_during_load_loses_no_acknowledged_answer(
             try:
                 if not browser.choices() and browser.start().status not in (200, 303):
                     raise RuntimeError(f"start answered {browser.html[:100]}")
-                for step in harness.walk(browser, rng):
+                for step in servers.walk(browser, rng):
                     with lock:
                         acknowledged.append(step)
                     if time.monotonic() > deadline:
@@ -112,31 +113,28 @@ def test_a_worker_killed_during_load_loses_no_acknowledged_answer(
                             break
                     time.sleep(0.05)
 
-    with harness.fresh_database(suite_database(), tmp_path, name="kill") as url:
-        env = harness.production_env(url, **live_env)
-        with harness.Gunicorn(env, workers=2, log_path=tmp_path / "gunicorn.log") as server:
+    with servers.fresh_database(suite_database(), tmp_path, name="kill") as url:
+        env = servers.production_env(url, **live_env)
+        with servers.Gunicorn(env, workers=2, log_path=tmp_path / "gunicorn.log") as server:
             original = set(server.worker_pids())
             deadline = time.monotonic() + 7
-            people = [
-                threading.Thread(target=person, args=(seed, server.base)) for seed in range(6)
-            ]
-            for thread in people:
-                thread.start()
+            people = Threads()
+            for seed in range(6):
+                people.start(person, seed, server.base)
             for kill in range(4):
                 time.sleep(1.2)
                 os.kill(Random(kill).choice(server.worker_pids()), signal.SIGKILL)
-            for thread in people:
-                thread.join(timeout=60)
+            people.join(timeout=60)
             # gunicorn replaced the killed workers and the node is healthy again.
             assert len(server.worker_pids()) == 2
             assert set(server.worker_pids()) != original
-            assert harness.request(server.base, "GET", "/healthz").status == 200
+            assert servers.request(server.base, "GET", "/healthz").status == 200
             # The flow continues: every browser reloads and finishes its diagnosis.
             for seed, browser in enumerate(browsers):
                 assert browser.get().status == 200
                 if 'name="diagnosis"' not in browser.html:  # was between two diagnoses
                     browser.start()
-                acknowledged.extend(harness.walk(browser, Random(seed)))
+                acknowledged.extend(servers.walk(browser, Random(seed)))
                 assert not browser.choices()  # at an outcome
         stored = stored_steps(url)
 
@@ -156,7 +154,7 @@ UNREACHABLE = {
 }
 
 
-def assert_outage_page(response: harness.Response) -> None:
+def assert_outage_page(response: servers.Response) -> None:
     assert response.status == 503
     assert "We'll be back in a minute" in response.body
     assert "Nothing you already told us is lost" in response.body
@@ -169,17 +167,17 @@ def assert_outage_page(response: harness.Response) -> None:
 def test_an_unreachable_database_gives_a_503_page_and_healthz_503(
     database: str, live_env: dict[str, str]
 ) -> None:
-    env = harness.production_env(
+    env = servers.production_env(
         UNREACHABLE[database],
         **live_env,
         DATABASE_POOL_TIMEOUT="1",
         DATABASE_CONNECT_TIMEOUT="1",
     )
-    with harness.Gunicorn(env, workers=1, ready_status=(503,)) as server:
-        health = harness.request(server.base, "GET", "/healthz")
+    with servers.Gunicorn(env, workers=1, ready_status=(503,)) as server:
+        health = servers.request(server.base, "GET", "/healthz")
         assert health.status == 503
         assert '"database": "unavailable"' in health.body
-        browser = harness.Browser(server.base, htmx=False)
+        browser = servers.Browser(server.base, htmx=False)
         assert_outage_page(browser.get("/"))
         assert_outage_page(browser.get(f"/guides/{SLUG}/"))
         # A step posted from an open page: refused with the same page, and an
@@ -194,7 +192,7 @@ class TcpProxy:
 
     def __init__(self, target: tuple[str, int]) -> None:
         self.target = target
-        self.port = harness.free_port()
+        self.port = servers.free_port()
         self.sockets: list[socket.socket] = []
         self.listener: socket.socket | None = None
 
@@ -243,33 +241,33 @@ def test_a_postgres_outage_mid_flow_shows_503_then_the_flow_resumes(
     tmp_path: Path, live_env: dict[str, str]
 ) -> None:
     needs_postgres()
-    with harness.fresh_database("postgres", tmp_path, name="outage") as url:
+    with servers.fresh_database("postgres", tmp_path, name="outage") as url:
         proxy = TcpProxy(("127.0.0.1", 5432))
         proxy.start()
         proxied = url.replace("@127.0.0.1:5432/", f"@127.0.0.1:{proxy.port}/")
-        env = harness.production_env(proxied, **live_env, DATABASE_POOL_TIMEOUT="1")
+        env = servers.production_env(proxied, **live_env, DATABASE_POOL_TIMEOUT="1")
         try:
-            with harness.Gunicorn(env, workers=1) as server:
-                browser = harness.Browser(server.base, htmx=True)
+            with servers.Gunicorn(env, workers=1) as server:
+                browser = servers.Browser(server.base, htmx=True)
                 browser.start()
                 first = browser.answer(browser.choices()[0])
                 assert first.status == 200
                 before = browser.fields()["step"]
 
                 proxy.cut()
-                assert harness.request(server.base, "GET", "/healthz").status == 503
+                assert servers.request(server.base, "GET", "/healthz").status == 503
                 assert_outage_page(browser.get())
                 browser.html = first.body  # the page still open in the browser
                 assert_outage_page(browser.answer(browser.choices()[0]))
 
                 proxy.start()
                 for _ in range(100):  # bounded: at most ~10 s for the pool to reconnect
-                    if harness.request(server.base, "GET", "/healthz").status == 200:
+                    if servers.request(server.base, "GET", "/healthz").status == 200:
                         break
                     time.sleep(0.1)
                 assert browser.get().status == 200
                 assert browser.fields()["step"] == before  # nothing lost, nothing skipped
-                steps = list(harness.walk(browser, Random(1)))
+                steps = list(servers.walk(browser, Random(1)))
                 assert steps
                 assert not browser.choices()  # reached an outcome
         finally:

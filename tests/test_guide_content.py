@@ -59,8 +59,9 @@ def test_the_guide_covers(icloud: engine.Guide, fact: str) -> None:
 def test_reset_all_settings_is_the_last_resort(icloud: engine.Guide) -> None:
     reset = icloud.fix("reset_all_settings")
     assert reset is not None
-    assert reset.cost == max(fix.cost for fix in icloud.fixes)
-    assert icloud.fixes[-1] == reset
+    # Costliest, so the ranking (tested in test_ranking.py) offers it last.
+    others = [fix.cost for fix in icloud.fixes if fix != reset]
+    assert reset.cost > max(others)
 
 
 def test_free_storage_comes_first_when_storage_is_full(icloud: engine.Guide) -> None:

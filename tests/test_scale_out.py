@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import harness
+from tests import servers
 from tests.conftest import EVERYTHING_UNSURE
 from tests.local_services import needs_redis, redis_url, suite_database
 
@@ -23,8 +23,8 @@ def test_a_diagnosis_moves_between_nodes_sharing_the_database_and_redis(
     tmp_path: Path, collected_static: Path
 ) -> None:
     needs_redis()
-    with harness.fresh_database(suite_database(), tmp_path, name="nodes") as url:
-        env = harness.production_env(
+    with servers.fresh_database(suite_database(), tmp_path, name="nodes") as url:
+        env = servers.production_env(
             url,
             DJANGO_STATIC_ROOT=str(collected_static),
             REDIS_URL=redis_url(),
@@ -33,8 +33,8 @@ def test_a_diagnosis_moves_between_nodes_sharing_the_database_and_redis(
             HELPDESK_RATE_LIMIT_WINDOW="86400",
         )
         # One environment for both nodes: the same secret key, database and Redis.
-        with harness.Gunicorn(env, workers=1) as one, harness.Gunicorn(env, workers=1) as two:
-            browser = harness.Browser(one.base, htmx=True)
+        with servers.Gunicorn(env, workers=1) as one, servers.Gunicorn(env, workers=1) as two:
+            browser = servers.Browser(one.base, htmx=True)
             assert browser.start().status == 200  # POST 1, on node one
             diagnosis = browser.fields()["diagnosis"]
             for i in range(4):
@@ -50,4 +50,4 @@ def test_a_diagnosis_moves_between_nodes_sharing_the_database_and_redis(
             browser.base = one.base
             refused = browser.answer(browser.choices()[0])  # POST 7: over the shared limit
             assert refused.status == 429
-        assert harness.step_rows(url) == 5
+        assert servers.step_rows(url) == 5

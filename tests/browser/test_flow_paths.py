@@ -9,12 +9,9 @@ from diagnostics import engine
 from diagnostics.models import Diagnosis, FixAttempt
 
 from .driver import ALL_FINE, CANNOT, FIXED, LOTS_WRONG, NOT_FIXED, Helpdesk
+from .expected import FIXES_WHEN_ALL_FINE, FIXES_WHEN_LOTS_WRONG, fix_titles
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def titles(guide: engine.Guide, answers: dict[str, str]) -> list[str]:
-    return [fix.title for fix in engine.applicable_fixes(guide, answers)]
 
 
 def only_diagnosis() -> Diagnosis:
@@ -30,9 +27,9 @@ def test_resolved_by_the_first_fix(page: Page, guide_steps: engine.Guide) -> Non
     asked = desk.answer_questions(guide_steps, ALL_FINE)
 
     assert len(asked) == 6
-    applicable = len(engine.applicable_fixes(guide_steps, ALL_FINE))
+    applicable = len(FIXES_WHEN_ALL_FINE)
     expect(page.locator(".progress")).to_have_text(f"Fix 1 of up to {applicable}")
-    expect(desk.heading).to_have_text(titles(guide_steps, ALL_FINE)[0])
+    expect(desk.heading).to_have_text(fix_titles(guide_steps, FIXES_WHEN_ALL_FINE)[0])
     expect(page.locator("ol.steps li").first).to_be_visible()
     desk.answer(FIXED)
 
@@ -45,7 +42,7 @@ def test_resolved_by_the_first_fix(page: Page, guide_steps: engine.Guide) -> Non
 
 
 def test_resolved_after_several_fixes(page: Page, guide_steps: engine.Guide) -> None:
-    offered = titles(guide_steps, LOTS_WRONG)
+    offered = fix_titles(guide_steps, FIXES_WHEN_LOTS_WRONG)
     desk = Helpdesk(page).open().start()
     desk.answer_questions(guide_steps, LOTS_WRONG)
 
@@ -66,7 +63,7 @@ def test_resolved_after_several_fixes(page: Page, guide_steps: engine.Guide) -> 
 
 
 def test_nothing_works_ends_with_a_support_code(page: Page, guide_steps: engine.Guide) -> None:
-    offered = titles(guide_steps, ALL_FINE)
+    offered = fix_titles(guide_steps, FIXES_WHEN_ALL_FINE)
     desk = Helpdesk(page).open().start()
     desk.answer_questions(guide_steps, ALL_FINE)
 

@@ -11,6 +11,7 @@ from diagnostics import engine
 from diagnostics.models import Answer, Diagnosis, FixAttempt
 
 from .driver import ALL_FINE, GUIDE_URL, NOT_FIXED, Helpdesk
+from .expected import FIXES_WHEN_ALL_FINE, fix_titles
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -58,7 +59,7 @@ def test_back_undoes_the_last_answer(page: Page, guide_steps: engine.Guide) -> N
 def test_back_from_a_fix_offers_the_previous_fix_again(
     page: Page, guide_steps: engine.Guide
 ) -> None:
-    offered = [fix.title for fix in engine.applicable_fixes(guide_steps, ALL_FINE)]
+    offered = fix_titles(guide_steps, FIXES_WHEN_ALL_FINE)
     desk = Helpdesk(page).open().start()
     desk.answer_questions(guide_steps, ALL_FINE)
     desk.answer(NOT_FIXED)

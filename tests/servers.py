@@ -1,9 +1,16 @@
 """Run the help desk as in production, on loopback: a fresh database, gunicorn
 with the production settings and gunicorn.conf.py, and a small HTTP client that
 keeps cookies and posts real CSRF tokens like a browser behind a TLS proxy.
+Traffic goes to 127.0.0.1 only.
 
-Used by bench/step_post.py and by the fault and rate-limit tests. Traffic goes
-to 127.0.0.1 only.
+Who uses it: the tests that need a real server (faults, rate limits, scale-out,
+the Dockerfile's start-up) and the benchmark (bench/step_post.py). The tests
+own it, because CI runs them on every change and so keeps it working; the
+benchmark imports it from here. The dependency points one way: bench imports
+tests.servers, and nothing under tests imports bench.
+
+It uses no pytest and no Django, so a script can import it before Django is
+set up.
 """
 
 from __future__ import annotations
@@ -36,7 +43,7 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "HELPDESK_TEST_POSTGRES_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres"
 )
 
-# Settings that must come from the harness, never from the caller's environment.
+# Settings that must come from here, never from the caller's environment.
 _OWN_PREFIXES = (
     "DJANGO_",
     "HELPDESK_",
