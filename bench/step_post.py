@@ -316,9 +316,9 @@ def measure_database(
         floor = combined(runs["floor", c])
         step = combined(runs["diagnoses", c])
         pair = combined(runs["diagnoses-nojs", c])
-        ratio = step.rps / floor.rps
+        ratio = _share(step.rps, floor.rps)
         turns = ", ".join(
-            f"{s.rps / f.rps:.2f}x"
+            f"{_share(s.rps, f.rps):.2f}x"
             for s, f in zip(runs["diagnoses", c], runs["floor", c], strict=True)
         )
         print(floor.line())
@@ -329,8 +329,9 @@ def measure_database(
         )
         print(pair.line())
         print(
-            f"    = {pair.rps / step.rps:.2f}x the htmx step ({2 * pair.rps:.0f} requests/s); "
-            f"plus {pair.other / pair.seconds:.0f} req/s of page loads and starts"
+            f"    = {_share(pair.rps, step.rps):.2f}x the htmx step "
+            f"({2 * pair.rps:.0f} requests/s); plus "
+            f"{pair.other / pair.seconds:.0f} req/s of page loads and starts"
         )
         for result in (floor, step, pair):
             for error in sorted(set(result.errors))[:5]:
@@ -350,6 +351,10 @@ def measure_database(
         failures.append(f"{kind}: {rows} rows != {acknowledged} acknowledged")
     if locked:
         failures.append(f"{kind}: 'database is locked' x{locked}")
+
+
+def _share(part: float, whole: float) -> float:
+    return part / whole if whole else float("nan")
 
 
 def main() -> int:
