@@ -62,7 +62,7 @@ def on_starting(server: Any) -> None:
     master imports no Django and each worker still reads the settings itself.
     """
     check = subprocess.run(
-        [sys.executable, "-c", "from helpdesk.env import start_up; start_up()"],
+        [sys.executable, "-c", "from helpdesk.env import start_up; start_up(web=True)"],
         cwd=server.cfg.chdir,
         check=False,
     )

@@ -9,14 +9,18 @@ be worked out from the diagnosis row alone.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import uuid
 from typing import ClassVar
 
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Value
 
 from diagnostics import engine
+from helpdesk.env import parse_origin
 
 # Parsed guides by GuideVersion pk, with the checksum they were parsed from.
 # Versions are never edited, and a running database never hands out a key
@@ -103,6 +107,67 @@ class GuideVersion(models.Model):
         return f"{self.guide.slug} v{self.number}"
 
 
+def validate_origin(value: str) -> None:
+    """The rule ``HELPDESK_EMBED_ORIGINS`` follows (:func:`helpdesk.env.parse_origin`)."""
+    try:
+        parse_origin(value)
+    except ValueError:
+        raise ValidationError(
+            "Enter an exact origin such as https://shop.example.com: http or https, the host,"
+            " and a port if it has one. No path, no trailing slash, no wildcard.",
+            code="origin",
+        ) from None
+
+
+class EmbedSite(models.Model):
+    """Another website allowed to show the guides in an iframe, managed by staff.
+
+    The active ones are merged with ``HELPDESK_EMBED_ORIGINS``
+    (:mod:`diagnostics.embed.sites`). Its accent and scheme theme the frame
+    (:mod:`diagnostics.embed.theme`, which also checks the accent's contrast).
+    """
+
+    class Scheme(models.TextChoices):
+        AUTO = "auto", "Follow the visitor's device (light or dark)"
+        LIGHT = "light", "Always light"
+        DARK = "dark", "Always dark"
+
+    origin = models.CharField(
+        max_length=200,
+        unique=True,
+        validators=[validate_origin],
+        help_text="The site's exact origin, as its address bar shows it: https://shop.example.com",
+    )
+    name = models.CharField(max_length=100, help_text="For staff: whose site this is.")
+    active = models.BooleanField(
+        default=True, help_text="Untick to stop this site from showing the help desk."
+    )
+    accent = models.CharField(
+        "accent colour",
+        max_length=7,
+        blank=True,
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour such as #1559c2.")],
+        help_text="Buttons, links and the progress bar, as #rrggbb. Empty: the help desk's own.",
+    )
+    scheme = models.CharField(
+        "colour scheme", max_length=8, choices=Scheme.choices, default=Scheme.AUTO
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering: ClassVar = ["name"]
+        verbose_name = "embedding site"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.origin})"
+
+    def clean(self) -> None:
+        with contextlib.suppress(ValueError):  # else the field's validator says why
+            self.origin = parse_origin(self.origin)  # lower-cased, as browsers send it
+        self.accent = self.accent.lower()
+
+
 class Diagnosis(models.Model):
     class Status(models.TextChoices):
         IN_PROGRESS = "in_progress", "In progress"
@@ -141,6 +206,16 @@ class Diagnosis(models.Model):
         default=False,
         db_default=False,
         help_text="The person started over from this diagnosis: a newer one replaced it.",
+    )
+    embed_site = models.ForeignKey(
+        EmbedSite,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="diagnoses",
+        verbose_name="embedding site",
+        help_text="The staff-managed site whose iframe it ran in (checked against the allowed"
+        " list), or empty: on the help desk itself, or a site known only from the environment.",
     )
     # The fields below came with the learned ranking. Each has a database
     # default, so workers of the release before still insert diagnoses.

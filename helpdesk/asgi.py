@@ -11,5 +11,5 @@ from django.core.asgi import get_asgi_application
 
 from helpdesk.env import start_up
 
-start_up()
+start_up(web=True)
 application = get_asgi_application()

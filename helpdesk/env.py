@@ -7,6 +7,7 @@ instead of silently falling back to a default.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import sys
@@ -102,31 +103,43 @@ def env_url(name: str, *, schemes: tuple[str, ...]) -> str:
     return value
 
 
-def env_origins(name: str) -> list[str]:
-    """Read a comma-separated list of exact web origins (``https://shop.example``).
+def parse_origin(item: str) -> str:
+    """One exact web origin (``https://shop.example``), normalised; ValueError if not one.
 
-    Each must be a scheme (http or https) and a host, with an optional port and
-    nothing else: no path, no login, no wildcard, nothing that could add to a
-    header. Scheme and host are lower-cased, as browsers compare them.
+    A scheme (http or https) and a host, with an optional port and nothing
+    else: no path, no login, no wildcard, nothing that could add to a header.
+    Scheme and host are lower-cased, as browsers compare them. The one rule for
+    origins, wherever they come from (``HELPDESK_EMBED_ORIGINS``, the admin's
+    embedding sites, the embed snippet's ``site``).
     """
+    item = item.strip()
+    if not item or any(char in item for char in "*;'\" \t\r\n,"):
+        raise ValueError(item)
+    try:
+        parts = urlsplit(item)
+        port = parts.port
+    except ValueError:  # a broken IPv6 literal or a port that is not a number
+        raise ValueError(item) from None
+    scheme, host = parts.scheme.lower(), parts.hostname
+    if scheme not in ("http", "https") or not host or parts.username or parts.password:
+        raise ValueError(item)
+    host = f"[{host}]" if ":" in host else host
+    origin = f"{scheme}://{host}" + (f":{port}" if port is not None else "")
+    if origin != item.lower():  # a path, a query, an empty port...
+        raise ValueError(item)
+    return origin
+
+
+def env_origins(name: str) -> list[str]:
+    """Read a comma-separated list of exact web origins (see :func:`parse_origin`)."""
     origins = []
     for item in env_list(name):
-        problem = f"{name} must list exact origins such as https://shop.example.com, not {item!r}."
-        if any(char in item for char in "*;'\" \t"):
-            raise ImproperlyConfigured(problem)
         try:
-            parts = urlsplit(item)
-            port = parts.port
-        except ValueError:  # a broken IPv6 literal or a port that is not a number
-            raise ImproperlyConfigured(problem) from None
-        scheme, host = parts.scheme.lower(), parts.hostname
-        if scheme not in ("http", "https") or not host or parts.username or parts.password:
-            raise ImproperlyConfigured(problem)
-        host = f"[{host}]" if ":" in host else host
-        origin = f"{scheme}://{host}" + (f":{port}" if port is not None else "")
-        if origin != item.lower():  # a path, a query, an empty port...
-            raise ImproperlyConfigured(problem)
-        origins.append(origin)
+            origins.append(parse_origin(item))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must list exact origins such as https://shop.example.com, not {item!r}."
+            ) from None
     return origins
 
 
@@ -161,7 +174,7 @@ def read_env_file(path: Path) -> None:
         os.environ.setdefault(match["name"], value)
 
 
-def start_up(*, local_env_file: Path | None = None) -> None:
+def start_up(*, local_env_file: Path | None = None, web: bool = False) -> None:
     """Read the env file, then load the settings; on a problem, print one line and exit 1.
 
     The env file is the one ``HELPDESK_ENV_FILE`` names, when it is set (it must
@@ -170,6 +183,10 @@ def start_up(*, local_env_file: Path | None = None) -> None:
     production reads a file only when told to. A setting that is missing or
     cannot be understood ends the process with ``error: <what is wrong>`` on
     stderr and exit status 1, instead of a traceback.
+
+    ``web``: a web server is starting (gunicorn, the WSGI or ASGI application).
+    With DEBUG off it also refuses an SQLite database file that does not exist,
+    rather than let SQLite create an empty one (``ops.startup``).
     """
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
     try:
@@ -186,6 +203,33 @@ def start_up(*, local_env_file: Path | None = None) -> None:
         from django.conf import settings
 
         settings.INSTALLED_APPS  # noqa: B018 (loads the settings module now)
+        if web:
+            from ops.startup import forbid_new_sqlite_file
+
+            forbid_new_sqlite_file(settings.DATABASES, debug=settings.DEBUG)
     except ImproperlyConfigured as error:
         print(f"error: {error}", file=sys.stderr)
         raise SystemExit(1) from None
+
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def env_networks(name: str) -> tuple[IPNetwork, ...]:
+    """Read a comma-separated list of IP networks in CIDR form (``10.0.0.0/8``).
+
+    A single address (``192.0.2.7``) is a network of one. Host bits set below
+    the prefix (``10.0.0.1/8``) are an error rather than silently widened, and
+    so is anything else that is not a network: the list decides whose word on
+    the client's address is taken.
+    """
+    networks = []
+    for item in env_list(name):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=True))
+        except ValueError as error:
+            raise ImproperlyConfigured(
+                f"{name} must list IP networks such as 10.0.0.0/8 or 192.0.2.7, "
+                f"not {item!r} ({error})."
+            ) from None
+    return tuple(networks)

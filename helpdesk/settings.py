@@ -18,6 +18,7 @@ from helpdesk.env import (
     env_database,
     env_int,
     env_list,
+    env_networks,
     env_origins,
     env_str,
     env_url,
@@ -73,6 +74,10 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
+# /healthz checks on every probe that this model's table answers (ops/health.py):
+# one every page needs, so an empty or replaced database is not called healthy.
+HELPDESK_HEALTH_MODEL = "diagnostics.Guide"
+
 ROOT_URLCONF = "helpdesk.urls"
 WSGI_APPLICATION = "helpdesk.wsgi.application"
 
@@ -88,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "diagnostics.context_processors.site",
                 "diagnostics.embed.tokens.embed_token",
+                "diagnostics.embed.sites.embed_frame",
             ],
         },
     },
@@ -117,6 +123,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": env_int("SQLITE_BUSY_TIMEOUT", default=20, minimum=1),
     }
 else:
+    # Django's PostgreSQL backend with a circuit breaker in front of its pool: while
+    # the database refuses connections, requests get their 503 at once instead of
+    # waiting out the pool timeout (ops/outage.py explains how).
+    DATABASES["default"]["ENGINE"] = "ops.postgresql"
     DATABASES["default"]["OPTIONS"] = {
         **DATABASES["default"].get("OPTIONS", {}),
         "connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT", default=5, minimum=1),
@@ -166,9 +176,19 @@ HELPDESK_RATE_LIMIT_BACKEND = env_choice(
 )
 HELPDESK_RATE_LIMIT_POSTS = env_int("HELPDESK_RATE_LIMIT_POSTS", default=60, minimum=1)
 HELPDESK_RATE_LIMIT_WINDOW = env_int("HELPDESK_RATE_LIMIT_WINDOW", default=60, minimum=1)
-# How many reverse proxies (load balancer, nginx) stand in front of the app and
-# append to X-Forwarded-For. 0: the client is the connecting address.
-HELPDESK_PROXY_COUNT = env_int("HELPDESK_PROXY_COUNT", default=0)
+# The reverse proxies (load balancer, nginx) whose X-Forwarded-For is believed:
+# comma-separated networks, e.g. "10.0.0.0/8". Empty: the client is the connecting
+# address and X-Forwarded-For is ignored. See ops/ratelimit.py.
+HELPDESK_TRUSTED_PROXIES = env_networks("HELPDESK_TRUSTED_PROXIES")
+if env_str("HELPDESK_PROXY_COUNT") not in {"", "0"}:
+    # Counting proxies trusted whoever could reach the app directly to name any
+    # address they liked; it is no longer read, so refuse to start rather than
+    # quietly count every client by the proxy's address.
+    raise ImproperlyConfigured(
+        "HELPDESK_PROXY_COUNT is no longer supported: list your proxies' networks in "
+        "HELPDESK_TRUSTED_PROXIES instead (e.g. HELPDESK_TRUSTED_PROXIES=10.0.0.0/8), "
+        "and unset HELPDESK_PROXY_COUNT."
+    )
 # The learned ranking: how many ended diagnoses from one client network (IPv4
 # address or IPv6 /64) may teach it per day (UTC). More are kept, but not counted.
 HELPDESK_EVIDENCE_PER_NETWORK = env_int("HELPDESK_EVIDENCE_PER_NETWORK", default=3)

@@ -11,5 +11,5 @@ from django.core.wsgi import get_wsgi_application
 
 from helpdesk.env import start_up
 
-start_up()
+start_up(web=True)
 application = get_wsgi_application()

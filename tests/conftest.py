@@ -13,8 +13,10 @@ from django.core.management import call_command
 from django.test import Client, override_settings
 
 from diagnostics import engine
+from diagnostics.embed import sites
 from diagnostics.learning.evidence import forget_evidence
 from diagnostics.models import Guide, forget_parsed_guides
+from ops import outage, ratelimit
 
 GUIDES_DIR = Path(__file__).resolve().parent.parent / "diagnostics" / "guides"
 SLUG = "icloud-contacts"
@@ -46,6 +48,25 @@ def _fresh_parsed_guides() -> Iterator[None]:
     yield
     forget_parsed_guides()
     forget_evidence()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_state() -> Iterator[None]:
+    """Each test starts with no client noted as over its rate limit and no database
+    marked down: both are per-process memories that must not outlive a test."""
+    ratelimit.notes.clear()
+    outage.guard.reset()
+    yield
+    ratelimit.notes.clear()
+    outage.guard.reset()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_embedding_sites() -> Iterator[None]:
+    """Each test reads the embedding sites afresh: the per-process list must not outlive it."""
+    sites.forget()
+    yield
+    sites.forget()
 
 
 @pytest.fixture(scope="session")
@@ -171,11 +192,12 @@ def htmx_flow(client: Client, guide: Guide) -> Flow:
     return Flow(client, htmx=True)
 
 
-# Answers that lead to the fix phase with the most fixes applicable.
+# Answers that lead to the fix phase with the most fixes applicable (iCloud.com
+# not checked, so the other devices' question is asked too).
 EVERYTHING_UNSURE = {
     "apple_status": "all_green",
     "account": "not_sure",
-    "icloud_web": "missing",
+    "icloud_web": "cannot_check",
     "contacts_sync": "not_sure",
     "storage": "not_sure",
     "same_account": "not_sure",

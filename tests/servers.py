@@ -260,6 +260,7 @@ class Gunicorn:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                self.stop()  # closes the log file
                 raise RuntimeError(f"gunicorn exited early:\n{self.log_tail()}")
             with contextlib.suppress(OSError):
                 if request(self.base, "GET", self.ready_path).status in self.ready_status:

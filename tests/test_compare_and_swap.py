@@ -52,7 +52,9 @@ def test_an_answer_beats_a_back_that_read_before_it(flow: Flow) -> None:
     answering, going_back = _two_readers()
     revision = going_back.diagnosis.revision
 
-    won = commands.answer_step(state=answering, step_key=answering.step_key, choice="missing")
+    won = commands.answer_step(
+        state=answering, step_key=answering.step_key, choice="missing", network="n"
+    )
     with pytest.raises(errors.LostRace):
         commands.go_back(state=going_back, step_key=going_back.step_key)
 
@@ -77,7 +79,9 @@ def test_a_back_beats_an_answer_that_read_before_it(flow: Flow) -> None:
 
     commands.go_back(state=going_back, step_key=going_back.step_key)
     with pytest.raises(errors.LostRace):
-        commands.answer_step(state=answering, step_key=answering.step_key, choice="missing")
+        commands.answer_step(
+            state=answering, step_key=answering.step_key, choice="missing", network="n"
+        )
 
     diagnosis = _assert_consistent([["question", "apple_status", "all_green"]])
     assert diagnosis.revision == revision + 1
@@ -94,9 +98,9 @@ def test_two_answers_to_one_question_record_only_the_first(
     first, second = _two_readers()
     revision = first.diagnosis.revision
 
-    commands.answer_step(state=first, step_key=first.step_key, choice=choices[0])
+    commands.answer_step(state=first, step_key=first.step_key, choice=choices[0], network="n")
     with pytest.raises(errors.LostRace):
-        commands.answer_step(state=second, step_key=second.step_key, choice=choices[1])
+        commands.answer_step(state=second, step_key=second.step_key, choice=choices[1], network="n")
 
     diagnosis = _assert_consistent(
         [
@@ -115,9 +119,9 @@ def test_two_results_for_one_fix_record_only_the_first(flow: Flow, unsure: dict[
     fix = first.step.id
     before = Diagnosis.objects.get().journal
 
-    commands.answer_step(state=first, step_key=first.step_key, choice="not_fixed")
+    commands.answer_step(state=first, step_key=first.step_key, choice="not_fixed", network="n")
     with pytest.raises(errors.LostRace):
-        commands.answer_step(state=second, step_key=second.step_key, choice="fixed")
+        commands.answer_step(state=second, step_key=second.step_key, choice="fixed", network="n")
 
     diagnosis = _assert_consistent([*before, ["fix", fix, "not_fixed"]])
     assert diagnosis.status == Diagnosis.Status.IN_PROGRESS

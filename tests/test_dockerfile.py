@@ -7,6 +7,7 @@ way the image runs them; docker-compose.yml is read for the scale-out setup.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import runpy
@@ -137,11 +138,14 @@ def test_the_healthcheck_follows_healthz(tmp_path: Path, collected_static: Path)
         with servers.Gunicorn(servers.production_env(url, **extra), workers=1) as server:
             assert healthcheck(server.port).returncode == 0
         assert healthcheck(server.port).returncode == 1  # nothing listening any more
-    broken = servers.production_env("sqlite:////nonexistent-directory/db.sqlite3", **extra)
+    empty = tmp_path / "empty.sqlite3"  # a database that was never migrated
+    empty.touch()
+    broken = servers.production_env(f"sqlite:///{empty}", **extra)
     with servers.Gunicorn(broken, workers=1, ready_status=(503,)) as server:
         unhealthy = healthcheck(server.port)
     assert unhealthy.returncode == 1
     assert "unavailable" in unhealthy.stderr
+    assert "unmigrated" in unhealthy.stderr
 
 
 def gunicorn_config(**env: str) -> dict:
@@ -182,6 +186,18 @@ def test_compose_runs_web_nodes_with_postgres_and_redis_behind_a_balancer() -> N
     nginx = (ROOT / "docker" / "nginx.conf").read_text()
     assert "server web:8000" in nginx
     assert "X-Forwarded-Proto" in nginx
+
+
+def test_compose_trusts_forwarded_headers_from_its_own_network_only() -> None:
+    """No count of proxies: the balancer's network, which only compose's services join."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    environment = compose["services"]["web"]["environment"]
+    assert "HELPDESK_PROXY_COUNT" not in environment
+    (subnet,) = {s["subnet"] for s in compose["networks"]["default"]["ipam"]["config"]}
+    assert environment["HELPDESK_TRUSTED_PROXIES"] == subnet
+    assert environment["GUNICORN_FORWARDED_ALLOW_IPS"] == subnet
+    assert ipaddress.ip_network(subnet.split(":-")[1].rstrip("}")).is_private
+    assert "ports" not in compose["services"]["web"]  # reachable only through the balancer
 
 
 @pytest.mark.django_db

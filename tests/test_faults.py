@@ -149,7 +149,8 @@ def test_a_worker_killed_during_load_loses_no_acknowledged_answer(
 
 
 UNREACHABLE = {
-    "sqlite": "sqlite:////nonexistent-directory/helpdesk.sqlite3",
+    # A path that exists but is no database file: SQLite cannot open it.
+    "sqlite": "sqlite:////",
     "postgres": "postgres://helpdesk@127.0.0.1:1/helpdesk",  # nothing listens on port 1
 }
 

@@ -102,11 +102,7 @@ def test_two_workers_with_different_evidence_take_the_same_step(
     assert one.step_key == two.step_key == flow.step
     # Both would answer "not fixed" with the same next step.
     after = [
-        commands._moved(
-            state=state,
-            answers=state.answers,
-            attempts=(*state.attempts, engine.Attempt(state.step.id, engine.Result.NOT_FIXED)),
-        ).step_key
+        commands._moved(state=state, entry=("fix", state.step.id, "not_fixed")).step_key
         for state in (one, two)
     ]
     assert after[0] == after[1]

@@ -7,21 +7,24 @@ count is shared and exact under contention on both backends.
 
 from __future__ import annotations
 
+import ipaddress
+import logging
 import secrets
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 from unittest import mock
 
 import pytest
 from django.db import connection
-from django.test import Client, override_settings
+from django.test import Client, RequestFactory, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from diagnostics.models import Answer
 from ops.models import RateLimitCounter
-from ops.ratelimit import bucket_for
+from ops.ratelimit import bucket_for, client_address, client_digest
 from tests import servers
 from tests.conftest import Flow
 from tests.local_services import needs_redis, redis_cache, redis_url, suite_database
@@ -75,7 +78,9 @@ def test_posts_beyond_the_limit_get_a_friendly_429_page(backend: str, flow: Flow
     assert "Please slow down a little" in page
     assert "nothing was changed" in page
     assert 'href="/guides/icloud-contacts/">Try again</a>' in page
-    assert response["Retry-After"] == "55"  # seconds left in the window
+    # Four posts counted (the refused one too) in a sliding window: a fifth fits
+    # once the window has slid half-way into the next, 55 + 30 s from now.
+    assert response["Retry-After"] == "85"
     assert answers_stored() == stored  # the refused answer was not recorded
     assert flow.client.get(flow.url, follow=True).status_code == 200  # reading is never limited
 
@@ -126,32 +131,152 @@ def test_the_forms_of_one_address_count_as_one_client(address: str, same_client:
     assert bucket_for(address, 1) != bucket_for("203.0.113.9", 1)
 
 
-def test_the_allowance_comes_back_in_the_next_window(backend: str, guide: object) -> None:
+def test_the_allowance_comes_back_as_the_window_slides(backend: str, guide: object) -> None:
     client, start = Client(), "/guides/icloud-contacts/start/"
-    assert [client.post(start).status_code for _ in range(LIMIT + 1)][-1] == 429
+    codes = [client.post(start).status_code for _ in range(LIMIT + 1)]
+    assert codes[-1] == 429
+    retry_after = int(client.post(start)["Retry-After"])
     with mock.patch("ops.ratelimit.now", return_value=START_OF_A_WINDOW + 65):
+        # In the next window, but the last 60 s still hold four posts.
+        assert client.post(start).status_code == 429
+    with mock.patch("ops.ratelimit.now", return_value=START_OF_A_WINDOW + 5 + retry_after):
         assert client.post(start).status_code == 303
 
 
-def test_behind_a_proxy_the_forwarded_address_counts(guide: object) -> None:
-    """With one trusted proxy, its X-Forwarded-For entry is the client; made-up entries
-    to its left do not buy a new allowance."""
+# --- who the client is ------------------------------------------------------------------
+
+PROXIES = [ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_network("2001:db8:f::/48")]
+
+
+@pytest.mark.parametrize(
+    ("remote", "forwarded", "client"),
+    [
+        # No trusted proxy in between: X-Forwarded-For is anyone's to write.
+        ("198.51.100.1", "203.0.113.7", "198.51.100.1"),
+        ("198.51.100.1", "", "198.51.100.1"),
+        # One proxy: the entry it appended is the client; entries left of it are not.
+        ("10.0.0.5", "203.0.113.7", "203.0.113.7"),
+        ("10.0.0.5", "1.2.3.4, 203.0.113.7", "203.0.113.7"),
+        ("10.0.0.5", "1.2.3.4,203.0.113.7:5123", "203.0.113.7:5123"),
+        # Two proxies (CDN 10.1.1.1 in front of the load balancer 10.0.0.5).
+        ("10.0.0.5", "1.2.3.4, 203.0.113.7, 10.1.1.1", "203.0.113.7"),
+        ("2001:db8:f::2", "[2001:db8:1::9]:443, 2001:db8:f::1", "[2001:db8:1::9]:443"),
+        # A forged "trusted" entry further left does not help: the untrusted one stops the walk.
+        ("10.0.0.5", "10.9.9.9, 203.0.113.7", "203.0.113.7"),
+        # Every entry trusted (a request from inside): the leftmost.
+        ("10.0.0.5", "10.2.2.2, 10.1.1.1", "10.2.2.2"),
+        # A trusted proxy that added nothing: the proxy itself.
+        ("10.0.0.5", "", "10.0.0.5"),
+    ],
+)
+def test_forwarded_addresses_count_only_through_trusted_proxies(
+    remote: str, forwarded: str, client: str
+) -> None:
+    headers = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded else {}
+    request = RequestFactory().post("/", REMOTE_ADDR=remote, **headers)
+    with override_settings(HELPDESK_TRUSTED_PROXIES=PROXIES):
+        assert client_address(request) == client
+
+
+def test_forged_forwarded_addresses_buy_no_allowance(guide: object) -> None:
+    """A flood straight at the app, each POST naming another address, is limited."""
+    flooder = Client(REMOTE_ADDR="198.51.100.66")  # not a trusted proxy
     start = "/guides/icloud-contacts/start/"
-    client = Client(REMOTE_ADDR="10.0.0.5")  # the proxy
     with override_settings(
         HELPDESK_RATE_LIMIT_BACKEND="database",
         HELPDESK_RATE_LIMIT_POSTS=LIMIT,
-        HELPDESK_PROXY_COUNT=1,
+        HELPDESK_TRUSTED_PROXIES=PROXIES,
     ):
         codes = [
-            client.post(
+            flooder.post(
+                start, headers={"X-Forwarded-For": f"203.0.{i // 250}.{i % 250 + 1}"}
+            ).status_code
+            for i in range(200)
+        ]
+    assert codes.count(429) == 200 - LIMIT
+
+
+def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_allowance(
+    guide: object,
+) -> None:
+    proxy = Client(REMOTE_ADDR="10.0.0.5")
+    start = "/guides/icloud-contacts/start/"
+    with override_settings(
+        HELPDESK_RATE_LIMIT_BACKEND="database",
+        HELPDESK_RATE_LIMIT_POSTS=LIMIT,
+        HELPDESK_TRUSTED_PROXIES=PROXIES,
+    ):
+        codes = [
+            proxy.post(
                 start, headers={"X-Forwarded-For": f"{i}.{i}.{i}.{i}, 203.0.113.7"}
             ).status_code
             for i in range(LIMIT + 1)
         ]
         assert codes[-1] == 429
-        other = client.post(start, headers={"X-Forwarded-For": "203.0.113.8"})
+        other = proxy.post(start, headers={"X-Forwarded-For": "203.0.113.8"})
         assert other.status_code == 303
+
+
+# --- a sliding window -------------------------------------------------------------------
+
+
+def test_a_burst_across_a_window_boundary_is_held_to_the_limit(backend: str, guide: object) -> None:
+    """Spending the allowance at the end of one window buys no fresh one a second later."""
+    client, start = Client(), "/guides/icloud-contacts/start/"
+    with override_settings(HELPDESK_RATE_LIMIT_POSTS=10):
+        codes = []
+        for moment in (START_OF_A_WINDOW + 59.5, START_OF_A_WINDOW + 60.5):
+            with mock.patch("ops.ratelimit.now", return_value=moment):
+                codes += [client.post(start).status_code for _ in range(10)]
+    assert codes.count(303) == 10, codes  # a fixed window let 20 through
+
+
+# --- refusals are cheap -------------------------------------------------------------------
+
+
+def over_the_limit(client: Client) -> None:
+    codes = [client.post("/guides/icloud-contacts/start/").status_code for _ in range(LIMIT + 1)]
+    assert codes[-1] == 429
+
+
+def test_a_refused_post_makes_no_query(
+    backend: str, guide: object, django_assert_num_queries: Callable[..., Any]
+) -> None:
+    client = Client(REMOTE_ADDR="198.51.100.77")
+    over_the_limit(client)
+    counter = mock.Mock(side_effect=AssertionError("counted a refused post"))
+    with (
+        django_assert_num_queries(0),
+        mock.patch.dict("ops.ratelimit.BACKENDS", {"database": counter, "cache": counter}),
+    ):
+        for _ in range(20):
+            response = client.post("/guides/icloud-contacts/start/")
+            assert response.status_code == 429
+            assert response["Retry-After"] == "85"
+    other = Client(REMOTE_ADDR="198.51.100.78")
+    assert other.post("/guides/icloud-contacts/start/").status_code == 303
+
+
+def test_refusals_are_logged_once_per_client_per_window_without_addresses(
+    backend: str, guide: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = Client(REMOTE_ADDR="198.51.100.79")
+    over_the_limit(client)
+    for _ in range(50):
+        assert client.post("/guides/icloud-contacts/start/").status_code == 429
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r.name for r in warnings] == ["ops.ratelimit"], [r.getMessage() for r in warnings]
+    assert "refused 1 post" in warnings[0].getMessage()
+    # Once the client's retry time has passed, the refusals since are summed up in one line.
+    with mock.patch("ops.ratelimit.now", return_value=START_OF_A_WINDOW + 200):
+        assert client.post("/guides/icloud-contacts/start/").status_code == 303
+    lines = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(lines) == 2, lines
+    assert "refused 50 posts" in lines[1]
+    digest = client_digest("198.51.100.79")
+    assert all(digest[:8] in line for line in lines)
+    assert "198.51.100.79" not in caplog.text
+    assert digest not in caplog.text  # only a prefix of the keyed hash
 
 
 def test_the_database_counter_stores_no_address_and_costs_one_statement(guide: object) -> None:

@@ -26,7 +26,7 @@ def finish_with_first_fix(guide: Guide, unsure: dict[str, str]) -> None:
 
 
 def test_report_counts_fix_results_and_stops(guide: Guide, unsure: dict[str, str]) -> None:
-    finish_with_first_fix(guide, unsure)  # free_storage fixed it
+    finish_with_first_fix(guide, unsure)  # the restart fixed it
     escalated = Flow(Client()).start()
     escalated.walk(unsure)  # every fix failed
     stuck = Flow(Client()).start()
@@ -35,11 +35,11 @@ def test_report_counts_fix_results_and_stops(guide: Guide, unsure: dict[str, str
     report = guide_report(guide=guide)
     assert report.statuses == {"In progress": 1, "Resolved": 1, "Escalated": 1, "Abandoned": 0}
     by_fix = {row.fix: row for row in report.fixes}
-    assert by_fix["free_storage"].tried == 2
-    assert by_fix["free_storage"].fixed == 1
-    assert by_fix["free_storage"].success_rate == 50
-    assert by_fix["restart"].not_fixed == 1
-    assert by_fix["restart"].success_rate == 0
+    assert by_fix["restart"].tried == 2
+    assert by_fix["restart"].fixed == 1
+    assert by_fix["restart"].success_rate == 50
+    assert by_fix["toggle_contacts_sync"].not_fixed == 1
+    assert by_fix["toggle_contacts_sync"].success_rate == 0
     assert [(row.step, row.count) for row in report.stops] == [("question:account", 1)]
     assert report.stops[0].label == "Which account are the missing contacts kept in?"
     outage = Flow(Client()).start()
@@ -62,7 +62,7 @@ def test_report_page_in_the_admin(guide: Guide, unsure: dict[str, str]) -> None:
     assert "Which fixes work" in html
     assert "How finished diagnoses ended" in html
     assert "Your contacts are syncing again" in html
-    assert "Make room in iCloud" in html
+    assert "Restart your iPhone" in html
     assert "100%" in html
     assert Client().get(f"/admin/diagnostics/guide/{guide.pk}/report/").status_code == 302
 

@@ -45,6 +45,7 @@ print(json.dumps({
     "PROXY_SSL_HEADER": settings.SECURE_PROXY_SSL_HEADER,
     "ALLOWED_HOSTS": settings.ALLOWED_HOSTS,
     "CSRF_TRUSTED_ORIGINS": settings.CSRF_TRUSTED_ORIGINS,
+    "TRUSTED_PROXIES": [str(n) for n in settings.HELPDESK_TRUSTED_PROXIES],
     "MAILER": settings.MAILERS["default"],
 }))
 """
@@ -120,6 +121,7 @@ def test_debug_is_off_and_secure_by_default() -> None:
     assert found["HSTS"] >= 31_536_000
     assert found["ALLOWED_HOSTS"] == []  # nothing is served until hosts are named
     assert found["PROXY_SSL_HEADER"] is None  # trusted only when configured
+    assert found["TRUSTED_PROXIES"] == []  # X-Forwarded-For is believed from no one
     assert found["MAILER"]["BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
 
 
@@ -149,6 +151,13 @@ def test_without_a_secret_key_production_refuses_to_start() -> None:
         ("HELPDESK_EMBED_ORIGINS", "https://user:pw@shop.example", "must list exact origins"),
         ("HELPDESK_EMBED_ORIGINS", "https://shop.example:", "must list exact origins"),
         ("HELPDESK_EMBED_ORIGINS", "https://[::1", "must list exact origins"),
+        ("HELPDESK_TRUSTED_PROXIES", "10.0.0.1/8", "must list IP networks"),
+        ("HELPDESK_TRUSTED_PROXIES", "10.0.0.0/8, nginx", "must list IP networks"),
+        ("HELPDESK_TRUSTED_PROXIES", "*", "must list IP networks"),
+        ("HELPDESK_TRUSTED_PROXIES", "10.0.0.0/33", "must list IP networks"),
+        # Counting proxies trusted anyone who could reach the app: no longer read,
+        # and never silently ignored.
+        ("HELPDESK_PROXY_COUNT", "1", "HELPDESK_TRUSTED_PROXIES instead"),
     ],
 )
 def test_a_bad_value_stops_start_up_with_a_clear_message(
@@ -200,8 +209,11 @@ def test_postgres_and_redis_for_scaling_out() -> None:
         DATABASE_URL="postgres://helpdesk:secret@db.internal:5432/helpdesk",
         REDIS_URL="redis://cache.internal:6379/0",
         DATABASE_POOL_MAX_SIZE="8",
+        HELPDESK_TRUSTED_PROXIES="10.0.0.0/8, 2001:db8::/32,192.0.2.7",
+        HELPDESK_PROXY_COUNT="0",  # the old default is still accepted
     )
-    assert found["ENGINE"] == "django.db.backends.postgresql"
+    assert found["TRUSTED_PROXIES"] == ["10.0.0.0/8", "2001:db8::/32", "192.0.2.7/32"]
+    assert found["ENGINE"] == "ops.postgresql"  # Django's, with a breaker (ops/outage.py)
     assert found["NAME"] == "helpdesk"
     assert found["POOL"] == {"min_size": 1, "max_size": 8, "timeout": 10}
     assert found["POOL_CHECKS"] is True  # dead connections are replaced, not handed out

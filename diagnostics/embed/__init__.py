@@ -18,8 +18,10 @@ forms) instead of the session:
   embed's own page (``Sec-Fetch-Site`` or ``Origin``, see
   :mod:`~diagnostics.embed.origin`); a post from another site gets a 403 in
   the frame and changes nothing;
-* every response under ``/embed/`` may be framed only by the origins in
-  ``HELPDESK_EMBED_ORIGINS`` (``Content-Security-Policy: frame-ancestors``),
+* every response under ``/embed/`` may be framed only by the allowed origins,
+  ``HELPDESK_EMBED_ORIGINS`` merged with the active embedding sites of the
+  admin (:mod:`~diagnostics.embed.sites`), and only by the one named when the
+  snippet names its site (``Content-Security-Policy: frame-ancestors``),
   error pages made outside the views (404, 429, 503) included, and its links
   stay under ``/embed/``
   (:class:`~diagnostics.embed.framing.EmbedFramingMiddleware`); with no
@@ -29,8 +31,12 @@ forms) instead of the session:
 (``diagnostics/embed/urls.py``), so ``{% url 'diagnostics:...' %}`` in templates
 points at the embedded URLs automatically.
 
-Modules: ``tokens`` (the token and the stand-in session), ``framing`` (the
-middleware and its ``frame-ancestors``), ``origin`` (who may post),
-``views`` (the wrapper), ``links``
-(where error pages lead under ``/embed/``) and ``urls``.
+Modules: ``tokens`` (the token and the stand-in session), ``sites`` (the
+allowed list and the site a request names), ``framing`` (the middleware and its
+``frame-ancestors``), ``origin`` (who may post), ``theme`` (accent contrast and
+the site's stylesheet), ``views`` (the wrapper and the stylesheet's view),
+``links`` (where error pages lead under ``/embed/``), ``admin`` (embedding
+sites for staff) and ``urls``.
+The page side is ``static/helpdesk/embed.js`` (on the embedding page) and the
+end of ``static/diagnostics/app.js`` (in the frame); see docs/embedding.md.
 """

@@ -31,6 +31,9 @@ class TokenSession(dict):
 
     resumes_started_over = False
     cookieless = True  # no cookie to carry a flash message (diagnostics.flow.views)
+    # The staff-managed site whose page frames this iframe, once checked against
+    # the allowed list (diagnostics.embed.sites); recorded on diagnoses it opens.
+    embed_site_id: int | None = None
 
     def token(self) -> str:
         """A signed token for the diagnoses this "session" holds, or ''."""

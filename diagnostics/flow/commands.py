@@ -8,6 +8,9 @@ can never add a duplicate row or skip a step: the loser gets :class:`StaleStep`
 posted twice is kept to one diagnosis by its start ticket
 (:mod:`diagnostics.flow.ownership`).
 
+Each step has its own position (its address); an earlier step may be answered
+again, replacing everything after it (:func:`answer_again`).
+
 The next step is the planner's (``engine.decide``), fed what the guide's
 evidence says (:mod:`diagnostics.learning.evidence`). The plan chosen in each
 context is kept in ``Diagnosis.plan`` and written in the same compare-and-swap
@@ -58,6 +61,9 @@ class State:
     step: engine.Step
     reason: api.Reason | None = None  # why this fix comes now (None for other steps)
     plan: dict[str, list[str]] = field(default_factory=dict)  # Diagnosis.plan after this step
+    # The answers and results in the order they were given: the planner may ask
+    # a question between fixes, so they are not "questions, then fixes".
+    entries: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def step_key(self) -> str:
@@ -70,7 +76,7 @@ class State:
         Each step the person has reached has its own address with this number
         (``/guides/<slug>/step/<position>/``).
         """
-        return len(self.answers) + len(self.attempts) + 1
+        return len(self.entries) + 1
 
     @functools.cached_property
     def progress(self) -> engine.Progress:
@@ -128,41 +134,15 @@ def _decided(
     *,
     diagnosis: Diagnosis,
     guide: engine.Guide,
-    answers: dict[str, str],
-    attempts: tuple[engine.Attempt, ...],
+    entries: Sequence[Sequence[str]],
     memo: Mapping[str, Sequence[str]],
 ) -> State:
-    """The state with these answers and attempts: the planner picks the step.
+    """The state after the journal ``entries``: the planner picks the step.
 
     Given the same memo, the planner keeps to the plans in it whatever the
     evidence says now, so only a context reached for the first time is planned
     with the current evidence (and the diagnosis's own exploration draw).
     """
-    known = knowledge_for(guide=guide, version_id=diagnosis.guide_version_id)
-    decision = api.decide(guide, known, answers, attempts, seed=diagnosis.seed, memo=memo)
-    return State(
-        diagnosis=diagnosis,
-        guide=guide,
-        answers=answers,
-        attempts=attempts,
-        step=decision.step,
-        reason=decision.reason,
-        plan=_plain(decision.memo),
-    )
-
-
-def journal_steps(
-    diagnosis: Diagnosis,
-) -> tuple[engine.Guide, dict[str, str], tuple[engine.Attempt, ...]]:
-    """The diagnosis's guide, answers and fix attempts, from its row alone (no query)."""
-    guide = guide_for_version(diagnosis.guide_version_id)
-    return _replay(diagnosis, guide, diagnosis.journal)
-
-
-def _replay(
-    diagnosis: Diagnosis, guide: engine.Guide, entries: list[list[str]]
-) -> tuple[engine.Guide, dict[str, str], tuple[engine.Attempt, ...]]:
-    """The guide, answers and fix attempts after the journal ``entries``."""
     chosen: dict[str, str] = {}
     tried: list[engine.Attempt] = []
     for kind, step_id, value in entries:
@@ -170,7 +150,18 @@ def _replay(
             chosen[step_id] = value
         else:
             tried.append(engine.Attempt(fix=step_id, result=engine.Result(value)))
-    return guide, chosen, tuple(tried)
+    known = knowledge_for(guide=guide, version_id=diagnosis.guide_version_id)
+    decision = api.decide(guide, known, chosen, tried, seed=diagnosis.seed, memo=memo)
+    return State(
+        diagnosis=diagnosis,
+        guide=guide,
+        answers=chosen,
+        attempts=tuple(tried),
+        step=decision.step,
+        reason=decision.reason,
+        plan=_plain(decision.memo),
+        entries=tuple((kind, step_id, value) for kind, step_id, value in entries),
+    )
 
 
 def load_state(*, diagnosis: Diagnosis) -> State:
@@ -178,27 +169,29 @@ def load_state(*, diagnosis: Diagnosis) -> State:
 
     No query, or one when this process's copy of the evidence is over a minute old.
     """
-    guide, chosen, tried = journal_steps(diagnosis)
+    guide = guide_for_version(diagnosis.guide_version_id)
     return _decided(
-        diagnosis=diagnosis, guide=guide, answers=chosen, attempts=tried, memo=diagnosis.plan
+        diagnosis=diagnosis, guide=guide, entries=diagnosis.journal, memo=diagnosis.plan
     )
 
 
 def earlier_state(*, state: State, position: int) -> State | None:
     """The step the diagnosis was at ``position``, as it was then; None if it cannot be revisited.
 
-    Rebuilt from the first ``position - 1`` entries of the journal. None for
-    the current position or one beyond it, for anything below 1, and once
-    support was called in (as with Back, the story behind a support code
-    stays as it was given).
+    Rebuilt from the first ``position - 1`` entries of the journal, with the
+    diagnosis's plan, so it is the step that was shown there. None for the
+    current position or one beyond it, for anything below 1, and once support
+    was called in (as with Back, the story behind a support code stays as it
+    was given).
     """
     if not 1 <= position < state.position or state.escalated:
         return None
-    entries = state.diagnosis.journal
-    guide, answers, attempts = _replay(state.diagnosis, state.guide, entries[: position - 1])
-    # The plan memo keeps the planner to the step it chose at that point.
+    entries = state.entries
     earlier = _decided(
-        diagnosis=state.diagnosis, guide=guide, answers=answers, attempts=attempts, memo=state.plan
+        diagnosis=state.diagnosis,
+        guide=state.guide,
+        entries=entries[: position - 1],
+        memo=state.plan,
     )
     kind, step_id, _ = entries[position - 1]
     if earlier.step_key != engine.make_key(kind, step_id):  # pragma: no cover - a torn journal
@@ -221,6 +214,10 @@ def start_diagnosis(
     Start was posted twice. Once it has moved on (answered, finished, started
     over) the ticket is spent, and a fresh diagnosis is opened.
 
+    Inside an embedding site's iframe, the stand-in session names the site
+    (``embed_site_id``, already checked against the allowed list by
+    :mod:`diagnostics.embed.sites`), and the diagnosis records it.
+
     ``network`` is the keyed hash of the client's network
     (``ops.ratelimit.client_network``): kept to count the diagnosis against
     that network's daily evidence quota should it be abandoned. ``kind``
@@ -232,8 +229,7 @@ def start_diagnosis(
     planned = _decided(
         diagnosis=Diagnosis(guide_version=version, seed=seed),
         guide=guide_for_version(version.pk),
-        answers={},
-        attempts=(),
+        entries=[],
         memo={},
     )
     first = planned.step
@@ -245,6 +241,7 @@ def start_diagnosis(
                     guide_version=version,
                     last_step=engine.step_key(first),
                     status=status_for(first),
+                    embed_site_id=getattr(session, "embed_site_id", None),
                     seed=seed,
                     plan=planned.plan,
                     network=network,
@@ -265,14 +262,6 @@ def start_diagnosis(
     return diagnosis
 
 
-def _journal(answers: dict[str, str], attempts: tuple[engine.Attempt, ...]) -> list[list[str]]:
-    """``Diagnosis.journal`` for these answers and attempts (questions always come first)."""
-    return [
-        *(["question", question, choice] for question, choice in answers.items()),
-        *(["fix", attempt.fix, str(attempt.result)] for attempt in attempts),
-    ]
-
-
 def _commit(*, state: State, moved_to: State, taught_tick: int | None) -> dict[str, Any]:
     """Move the diagnosis from ``state`` to ``moved_to`` if nobody else changed it meanwhile.
 
@@ -284,7 +273,7 @@ def _commit(*, state: State, moved_to: State, taught_tick: int | None) -> dict[s
     """
     diagnosis = state.diagnosis
     changes: dict[str, Any] = {
-        "journal": _journal(moved_to.answers, moved_to.attempts),
+        "journal": [list(entry) for entry in moved_to.entries],
         "last_step": moved_to.step_key,
         "status": status_for(moved_to.step),
         "plan": moved_to.plan,
@@ -305,13 +294,15 @@ def _apply(diagnosis: Diagnosis, changes: dict[str, Any]) -> None:
         setattr(diagnosis, name, value)
 
 
-def _moved(*, state: State, answers: dict[str, str], attempts: tuple[engine.Attempt, ...]) -> State:
-    """The state after a change to ``answers`` or ``attempts`` (nothing saved yet)."""
+def _moved(
+    *, state: State, entry: tuple[str, str, str] | None = None, keep: int | None = None
+) -> State:
+    """The state after keeping the first ``keep`` entries and adding ``entry`` (nothing saved)."""
+    entries = state.entries if keep is None else state.entries[:keep]
     return _decided(
         diagnosis=state.diagnosis,
         guide=state.guide,
-        answers=answers,
-        attempts=attempts,
+        entries=[*entries, *([entry] if entry else [])],
         memo=state.plan,
     )
 
@@ -370,6 +361,26 @@ def rebuild_journal(*, diagnosis: Diagnosis) -> None:
     logger.warning("diagnosis %s: journal rebuilt from its rows", diagnosis.pk)
 
 
+def _new_row(
+    *, state: State, step: engine.Step, position: int, choice: str
+) -> tuple[tuple[str, str, str], Answer | FixAttempt]:
+    """The journal entry and the row for answering ``step`` with ``choice`` at ``position``.
+
+    Raises :class:`InvalidChoice` for a choice the step does not offer.
+    """
+    if isinstance(step, engine.Question):
+        if step.choice(choice) is None:
+            raise InvalidChoice
+        row: Answer | FixAttempt = Answer(
+            diagnosis=state.diagnosis, position=position, question=step.id, choice=choice
+        )
+        return ("question", step.id, choice), row
+    if isinstance(step, engine.Fix) and choice in engine.Result:
+        row = FixAttempt(diagnosis=state.diagnosis, position=position, fix=step.id, result=choice)
+        return ("fix", step.id, choice), row
+    raise InvalidChoice
+
+
 def answer_step(*, state: State, step_key: str, choice: str, network: str) -> State:
     """Record the answer to the current step and return the new state.
 
@@ -384,21 +395,8 @@ def answer_step(*, state: State, step_key: str, choice: str, network: str) -> St
     step = state.step
     if step_key != state.step_key or isinstance(step, engine.Outcome):
         raise StaleStep
-    position = len(state.answers) + len(state.attempts) + 1
-    answers, attempts = state.answers, state.attempts
-    if isinstance(step, engine.Question):
-        if step.choice(choice) is None:
-            raise InvalidChoice
-        answers = {**answers, step.id: choice}
-        row: Answer | FixAttempt = Answer(
-            diagnosis=state.diagnosis, position=position, question=step.id, choice=choice
-        )
-    else:
-        if choice not in engine.Result:
-            raise InvalidChoice
-        attempts = (*attempts, engine.Attempt(fix=step.id, result=engine.Result(choice)))
-        row = FixAttempt(diagnosis=state.diagnosis, position=position, fix=step.id, result=choice)
-    new_state = _moved(state=state, answers=answers, attempts=attempts)
+    entry, row = _new_row(state=state, step=step, position=state.position, choice=choice)
+    new_state = _moved(state=state, entry=entry)
     try:
         with transaction.atomic():  # the move, its row and its lesson land together, or none
             taught = _relearn(state=state, moved_to=new_state, network=network)
@@ -421,18 +419,17 @@ def answer_step(*, state: State, step_key: str, choice: str, network: str) -> St
 
 
 def go_back(*, state: State, step_key: str) -> State:
-    """Undo the most recent answer or fix result, returning to that step."""
+    """Undo the most recent answer or fix result, returning to that step.
+
+    A diagnosis that taught the ranking when it ended (Back from "fixed")
+    takes that lesson out in the same transaction.
+    """
     if step_key != state.step_key or not state.can_go_back:
         raise StaleStep
-    position = len(state.answers) + len(state.attempts)
-    answers, attempts = state.answers, state.attempts
-    if attempts:  # fixes always come after the questions, so undo them first
-        attempts = attempts[:-1]
-        model: type[Answer | FixAttempt] = FixAttempt
-    else:
-        answers = dict(list(answers.items())[:-1])
-        model = Answer
-    new_state = _moved(state=state, answers=answers, attempts=attempts)
+    position = len(state.entries)
+    kind = state.entries[-1][0]  # a question may come after a fix: undo whichever was last
+    model: type[Answer | FixAttempt] = Answer if kind == "question" else FixAttempt
+    new_state = _moved(state=state, keep=position - 1)
     try:
         with transaction.atomic():
             changes = _commit(state=state, moved_to=new_state, taught_tick=None)
@@ -466,7 +463,9 @@ def answer_again(
     :class:`StaleStep` and writes nothing. Otherwise the later Answer and
     FixAttempt rows are deleted and the new answer recorded, in one
     transaction with the compare-and-swap on the revision. At the current
-    position it is simply :func:`answer_step`.
+    position it is simply :func:`answer_step`. The evidence is kept right as
+    for any move: a diagnosis that taught takes its lesson out, and one that
+    ends now teaches (``network`` as for :func:`answer_step`).
     """
     if revision != state.diagnosis.revision:
         raise StaleStep
@@ -475,28 +474,15 @@ def answer_again(
     earlier = earlier_state(state=state, position=position)
     if earlier is None or step_key != earlier.step_key:
         raise StaleStep
-    step = earlier.step
-    answers, attempts = earlier.answers, earlier.attempts
-    if isinstance(step, engine.Question):
-        if step.choice(choice) is None:
-            raise InvalidChoice
-        answers = {**answers, step.id: choice}
-        row: Answer | FixAttempt = Answer(
-            diagnosis=state.diagnosis, position=position, question=step.id, choice=choice
-        )
-    elif isinstance(step, engine.Fix) and choice in engine.Result:
-        attempts = (*attempts, engine.Attempt(fix=step.id, result=engine.Result(choice)))
-        row = FixAttempt(diagnosis=state.diagnosis, position=position, fix=step.id, result=choice)
-    else:
-        raise InvalidChoice
-    new_state = _moved(state=earlier, answers=answers, attempts=attempts)
-    replaced = state.diagnosis.journal[position - 1 :]
+    entry, row = _new_row(state=state, step=earlier.step, position=position, choice=choice)
+    new_state = _moved(state=state, keep=position - 1, entry=entry)
+    replaced = state.entries[position - 1 :]
     try:
         with transaction.atomic():  # the move, the deletions and the new row, or none of them
             taught = _relearn(state=state, moved_to=new_state, network=network)
             changes = _commit(state=state, moved_to=new_state, taught_tick=taught)
             deleted = 0
-            # Only the tables that hold replaced rows: questions always come first.
+            # Only the tables that hold replaced rows.
             if any(kind == "question" for kind, _, _ in replaced):
                 deleted += Answer.objects.filter(
                     diagnosis=state.diagnosis, position__gte=position
@@ -589,13 +575,12 @@ def mark_abandoned(*, idle_for: timedelta) -> int:
     gave up on anything there, and ``purge_diagnoses`` deletes it in time.
     """
     idle = Diagnosis.objects.filter(
-        status=Diagnosis.Status.IN_PROGRESS,
-        updated__lt=timezone.now() - idle_for,
-        revision__gt=0,
+        status=Diagnosis.Status.IN_PROGRESS, updated__lt=timezone.now() - idle_for, revision__gt=0
     )
     marked = 0
     for diagnosis in idle.iterator(chunk_size=200):
-        guide, answers, attempts = journal_steps(diagnosis)
+        ended = load_state(diagnosis=diagnosis)
+        guide, answers, attempts = ended.guide, ended.answers, ended.attempts
         with transaction.atomic():
             taught = diagnosis.taught_tick
             if taught is None and (answers or attempts):  # an untouched start teaches nothing

@@ -162,18 +162,25 @@ class DiagnosisAdmin(ReadOnlyAdmin):
         "support_code",
         "status",
         "guide_and_version",
+        "embed_site",
         "created",
         "last_step",
         "fixes_tried",
     )
-    list_filter = ("guide_version__guide", "status", ("created", admin.DateFieldListFilter))
+    list_filter = (
+        "guide_version__guide",
+        "status",
+        "embed_site",
+        ("created", admin.DateFieldListFilter),
+    )
     search_fields = ("=support_code",)
     date_hierarchy = "created"
-    list_select_related = ("guide_version__guide",)
+    list_select_related = ("guide_version__guide", "embed_site")
     readonly_fields = (
         "support_code",
         "status",
         "guide_version",
+        "embed_site",
         "created",
         "updated",
         "last_step",

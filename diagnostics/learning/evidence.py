@@ -80,15 +80,19 @@ class GuideEvidence:
 
 def read_evidence(*, slug: str) -> GuideEvidence:
     """One query: the guide's pin, its clock and its evidence lines (weights discounted)."""
-    rows = Guide.objects.filter(slug=slug).values_list(
-        "pin_author_order",
-        "evidence_clock__tick",
-        "evidence_clock__base",
-        "evidence__context",
-        "evidence__kind",
-        "evidence__key",
-        "evidence__count",
-        "evidence__weight",
+    rows = (
+        Guide.objects.filter(slug=slug)
+        .order_by()
+        .values_list(
+            "pin_author_order",
+            "evidence_clock__tick",
+            "evidence_clock__base",
+            "evidence__context",
+            "evidence__kind",
+            "evidence__key",
+            "evidence__count",
+            "evidence__weight",
+        )
     )
     pinned, tick, table = False, 0, {}
     for pin, clock_tick, base, context, kind, key, count, weight in rows:

@@ -12,6 +12,9 @@
 // - The second click of a double click or double tap is ignored on answers.
 // - Inside another site's iframe (no cookies), the start form carries a random
 //   value made by this page, so its start ticket counts for this browser only.
+// - Inside an embedding site's iframe (<html data-embed-origin>), tell that
+//   page (and only that origin) the content's height and each step, and add
+//   nothing to its history. See static/helpdesk/embed.js and docs/embedding.md.
 (function () {
   "use strict";
   var FULL_PAGE = /^\s*(<!doctype|<html)/i;
@@ -133,10 +136,14 @@
   window.addEventListener("pageshow", function (event) {
     var current = panel();
     if (event.persisted && current && window.htmx) {
-      // Embedded pages carry the diagnosis in a token (?d=), kept current in the forms.
+      // Embedded pages carry the diagnosis in a token (?d=), kept current in the
+      // forms, and the embedding site (&site=).
       var token = current.querySelector("input[name=d]");
+      var site = document.documentElement.getAttribute("data-embed-origin");
       var url = window.location.pathname +
-        (token && token.value ? "?d=" + encodeURIComponent(token.value) : window.location.search);
+        (token && token.value
+          ? "?d=" + encodeURIComponent(token.value) + (site ? "&site=" + encodeURIComponent(site) : "")
+          : window.location.search);
       window.htmx.ajax("GET", url, { target: current, swap: "outerHTML" });
     }
   });
@@ -190,4 +197,79 @@
 
   bindStartForms();
   revealPrintButtons();
+  embedded(document.documentElement.getAttribute("data-embed-origin"));
+
+  // --- Inside an embedding site's iframe -------------------------------------
+  // The server names the embedding page's origin only once it has checked it
+  // against the allowed list, and frame-ancestors lets no other page frame us;
+  // messages go to that exact origin, never "*".
+  function embedded(host) {
+    if (!host || window.parent === window) {
+      return;
+    }
+    function send(type, detail) {
+      var current = panel();
+      var message = { type: type, detail: detail || {}, title: document.title };
+      if (current && current.hasAttribute("data-token")) {
+        message.token = current.getAttribute("data-token"); // lets the host page resume
+      }
+      window.parent.postMessage(message, host);
+    }
+    function number(value) {
+      return value ? Number(value) : null;
+    }
+    // What is on screen now; outcome events only when the person just got there.
+    function report(loaded) {
+      var current = panel();
+      var data = current ? current.dataset : {};
+      var kind = data.step || "page";
+      send("helpdesk:step", {
+        kind: kind, number: number(data.number), outcome: data.outcome || null, loaded: loaded
+      });
+      if (!loaded && kind === "outcome" && data.status === "resolved") {
+        send("helpdesk:resolved", { outcome: data.outcome });
+      } else if (!loaded && kind === "outcome" && data.status === "escalated") {
+        send("helpdesk:escalated", { supportCode: data.supportCode || "" });
+      }
+    }
+    var lastHeight = 0;
+    function resize() {
+      var height = Math.ceil(document.body.getBoundingClientRect().height);
+      if (height !== lastHeight) {
+        lastHeight = height;
+        send("helpdesk:resize", { height: height });
+      }
+    }
+    if (window.ResizeObserver) {
+      new window.ResizeObserver(resize).observe(document.body);
+    }
+    resize();
+    report(true);
+    document.addEventListener("htmx:afterSettle", function (event) {
+      var current = panel();
+      // The new panel, or a whole page swapped in (an error): both are news.
+      if (current && (event.target.contains(current) || current.contains(event.target))) {
+        report(false);
+      }
+    });
+    // Links inside the frame replace the page instead of adding a history
+    // entry, which would land in the host page's Back button.
+    document.addEventListener("click", function (event) {
+      var link = event.target.closest && event.target.closest("a[href]");
+      if (!link || event.defaultPrevented || link.target || event.button !== 0 ||
+          event.ctrlKey || event.metaKey || event.shiftKey || event.altKey ||
+          link.origin !== window.location.origin) {
+        return;
+      }
+      event.preventDefault();
+      if (link.getAttribute("href").charAt(0) === "#") { // "Skip to content"
+        var target = document.getElementById(link.hash.slice(1));
+        if (target) {
+          target.focus();
+        }
+        return;
+      }
+      window.location.replace(link.href);
+    });
+  }
 })();

@@ -2,34 +2,37 @@
 
 The browser tests take the order from here, not from the engine under test,
 so a ranking bug shows in them as a wrong heading. Worked out by hand from
-diagnostics/guides/icloud-contacts.toml for today's ranking (cost, then the
-file's order) and the answers in driver.py. When the ranking or the guide
-changes, update these lists by hand.
+diagnostics/guides/icloud-contacts.toml (chance per minute of each fix in the
+context the answers in driver.py make; ties keep the file's order). When the
+ranking or the guide changes, update these lists by hand.
 """
 
 from __future__ import annotations
 
 from diagnostics import engine
 
-# driver.ALL_FINE: only the fixes for everyone.
+# driver.ALL_FINE: only the fixes for everyone, the article's first.
 FIXES_WHEN_ALL_FINE = (
-    "date_time",
-    "network",
     "restart",
-    "contact_limits",
     "toggle_contacts_sync",
+    "default_account",
+    "network",
+    "date_time",
     "sign_out_in",
+    "contact_limits",
     "reset_all_settings",
 )
 
 # driver.LOTS_WRONG: iCloud Contacts off, storage full, another account elsewhere.
+# (The other devices' question comes between free_storage and date_time: only
+# then is it worth asking.)
 FIXES_WHEN_LOTS_WRONG = (
     "turn_on_icloud_contacts",
+    "restart",
+    "default_account",
+    "network",
     "free_storage",
     "date_time",
-    "network",
-    "default_account",
-    "restart",
     "same_apple_account",
     "contact_limits",
     "sign_out_in",

@@ -51,18 +51,24 @@ _MARK_DOCUMENT = "() => { window.__left = true; }"
 _NEW_DOCUMENT = "() => !window.__left && document.readyState === 'complete'"
 
 
-def back(desk: Helpdesk) -> None:
-    """The browser's Back button; returns once the page it leads to has loaded."""
+def _through_history(desk: Helpdesk, go: Callable[..., object]) -> None:
+    if not desk.javascript:  # a plain navigation to another document, committed
+        go(wait_until="commit")
+        return
+    # With htmx the address changes first (popstate), then htmx reloads the page.
     desk.page.evaluate(_MARK_DOCUMENT)
-    desk.page.go_back(wait_until="commit")
-    desk.page.wait_for_function(_NEW_DOCUMENT)
+    go(wait_until="commit")
+    desk.page.wait_for_function(_NEW_DOCUMENT, polling=50)
+
+
+def back(desk: Helpdesk) -> None:
+    """The browser's Back button; returns once the page it leads to is there."""
+    _through_history(desk, desk.page.go_back)
 
 
 def forward(desk: Helpdesk) -> None:
-    """The browser's Forward button; returns once the page it leads to has loaded."""
-    desk.page.evaluate(_MARK_DOCUMENT)
-    desk.page.go_forward(wait_until="commit")
-    desk.page.wait_for_function(_NEW_DOCUMENT)
+    """The browser's Forward button; returns once the page it leads to is there."""
+    _through_history(desk, desk.page.go_forward)
 
 
 def shows(desk: Helpdesk, heading: str, *, position: int, earlier: bool) -> None:

@@ -16,7 +16,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('diagnostics', '0004_diagnosis_started_over'),
+        ('diagnostics', '0005_embed_sites'),
     ]
 
     operations = [
