@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.utils.html import urlize
 
-from diagnostics.templatetags.guide_text import linkify
+from diagnostics.engine import Fix
+from diagnostics.templatetags.guide_text import linkify, step_text
 
 NEW_TAB = 'rel="nofollow noopener" target="_blank"'
 SAYS_SO = '<span class="visually-hidden"> (opens in a new tab)</span>'
@@ -34,3 +37,17 @@ def test_email_addresses_are_mail_links_that_stay_in_place() -> None:
     html = linkify("Write to help@example.com or see example.com.")
     assert '<a href="mailto:help@example.com">help@example.com</a>' in html
     assert html.count("target=") == html.count(SAYS_SO) == 1  # only the web link
+
+
+def test_a_steps_text_drawn_once_still_follows_a_new_version_of_the_step() -> None:
+    """``{% step_text %}`` keeps the HTML per step object: another object with the same
+    id (a later guide version) gets its own text, and hostile text stays text."""
+    first = Fix(
+        id="restart", title="Restart", why="It helps.", steps=("Hold <b>",), minutes=2, chance=0.1
+    )
+    again = replace(first, title="Restart your iPhone", steps=("See apple.com",))
+    assert ">Restart</h2>" in step_text("fix_heading", first)
+    assert ">Restart your iPhone</h2>" in step_text("fix_heading", again)
+    assert ">Restart</h2>" in step_text("fix_heading", first)  # still its own
+    assert "<li>Hold &lt;b&gt;</li>" in step_text("fix_body", first)
+    assert f'<a href="https://apple.com" {NEW_TAB}>' in step_text("fix_body", again)

@@ -54,8 +54,21 @@ EM_TOLERANCE = 1e-10
 
 
 def context_key(context: Mapping[str, str]) -> str:
-    """The canonical text of a context, e.g. ``"account=icloud;storage=plenty"``."""
-    return ";".join(f"{q}={context[q]}" for q in sorted(context))
+    """The canonical text of a context, e.g. ``"account=icloud;storage=plenty"``.
+
+    Remembered per answers as given (the planner asks for the same few keys
+    thousands of times a decision).
+    """
+    given = tuple(context.items())
+    if (key := _CONTEXT_KEYS.get(given)) is None:
+        if len(_CONTEXT_KEYS) >= _MAX_CONTEXT_KEYS:
+            _CONTEXT_KEYS.clear()
+        key = _CONTEXT_KEYS[given] = ";".join(f"{q}={context[q]}" for q in sorted(context))
+    return key
+
+
+_CONTEXT_KEYS: dict[tuple[tuple[str, str], ...], str] = {}
+_MAX_CONTEXT_KEYS = 65536
 
 
 def parse_context_key(key: str) -> dict[str, str]:
@@ -189,6 +202,7 @@ class Knowledge:
         self._priors: dict[str, dict[str, float]] = {}
         self._applicable: dict[str, tuple[str, ...]] = {}
         self._works: dict[str, tuple[dict[str, float], dict[str, float]]] = {}
+        self._cannot: dict[str, dict[str, float]] = {}
 
     # --- pooled evidence ---
 
@@ -351,6 +365,16 @@ class Knowledge:
             p = self.fix_probs(context)
             works = {f: v * (1 - self.cannot_rate(context, f)) for f, v in p.items()}
             cached = self._works[key] = (p, works)
+        return cached
+
+    def cannot_rates(self, context: Mapping[str, str]) -> dict[str, float]:
+        """:meth:`cannot_rate` for every fix that applies here; cached (the planner asks
+        for them with every draw)."""
+        key = context_key(context)
+        if (cached := self._cannot.get(key)) is None:
+            cached = self._cannot[key] = {
+                f: self.cannot_rate(context, f) for f in self.applicable(context)
+            }
         return cached
 
     def cannot_rate(self, context: Mapping[str, str], fix_id: str) -> float:

@@ -122,7 +122,8 @@ class _Planner:
                 raw, works = self.known.means(context)
             else:
                 raw = self.known.fix_probs(context, rng=rng)
-                works = {f: p * (1 - self.known.cannot_rate(context, f)) for f, p in raw.items()}
+                cannot = self.known.cannot_rates(context)
+                works = {f: p * (1 - cannot[f]) for f, p in raw.items()}
             cached = self._probs[key] = _Probs(raw, works)
         return cached
 
