@@ -51,6 +51,18 @@ def teach_strongly(guide: Guide, context: dict[str, str], fix: str, times: int =
     forget_evidence()  # as a worker whose copy is older than a minute would
 
 
+@pytest.fixture
+def fixed_draw(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every diagnosis in a test gets the same seed, so its one exploration draw repeats.
+
+    With strong evidence the planner still draws from the posterior once per
+    diagnosis, and a rare draw keeps the cheaper fix first (CI met one). These
+    tests are about a person's order staying put, not about the draw, so it is fixed.
+    """
+    monkeypatch.setattr("diagnostics.flow.commands.new_seed", lambda: 1)
+
+
+@pytest.mark.usefixtures("fixed_draw")
 def test_the_evidence_does_reorder_a_new_diagnosis(guide: Guide, unsure: dict[str, str]) -> None:
     """The premise of the tests below: this evidence changes the first fix."""
     first = at_first_fix(unsure)
@@ -59,6 +71,7 @@ def test_the_evidence_does_reorder_a_new_diagnosis(guide: Guide, unsure: dict[st
     assert at_first_fix(unsure).step == f"fix:{late}"
 
 
+@pytest.mark.usefixtures("fixed_draw")
 def test_a_reload_on_another_worker_shows_the_same_fix(
     guide: Guide, unsure: dict[str, str]
 ) -> None:
@@ -69,6 +82,7 @@ def test_a_reload_on_another_worker_shows_the_same_fix(
     assert flow.step == before
 
 
+@pytest.mark.usefixtures("fixed_draw")
 def test_the_order_after_a_failed_fix_is_kept_too(guide: Guide, unsure: dict[str, str]) -> None:
     flow = at_first_fix(unsure)
     planned = planned_fixes(flow)
@@ -79,6 +93,7 @@ def test_the_order_after_a_failed_fix_is_kept_too(guide: Guide, unsure: dict[str
     assert flow.step == planned[2]
 
 
+@pytest.mark.usefixtures("fixed_draw")
 def test_back_then_forward_gives_the_same_fix(guide: Guide, unsure: dict[str, str]) -> None:
     flow = at_first_fix(unsure)
     before = flow.step
@@ -90,6 +105,7 @@ def test_back_then_forward_gives_the_same_fix(guide: Guide, unsure: dict[str, st
     assert flow.step == before
 
 
+@pytest.mark.usefixtures("fixed_draw")
 def test_two_workers_with_different_evidence_take_the_same_step(
     guide: Guide, unsure: dict[str, str]
 ) -> None:
