@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Value
+from django.utils import timezone
 
 from diagnostics import engine
 from helpdesk.env import parse_origin
@@ -259,6 +260,9 @@ class Diagnosis(models.Model):
     class Meta:
         ordering: ClassVar = ["-created"]
         verbose_name_plural = "diagnoses"
+        permissions: ClassVar = [
+            ("export_diagnosis", "Can export diagnoses as CSV"),
+        ]
 
     def __str__(self) -> str:
         return self.support_code
@@ -303,6 +307,61 @@ class FixAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.fix}: {self.result}"
+
+
+# --- what people were shown and did, step by step ------------------------------
+
+
+class StepEvent(models.Model):
+    """One thing that happened at one step of a diagnosis: append-only.
+
+    Answers and fix attempts are rows that Back deletes; these are never
+    changed or deleted by the flow (only ``purge_diagnoses`` removes them with
+    their diagnosis). The funnel, the time per step and the transcript read
+    them. Each is written in the same transaction as the post that produced
+    it: an answer writes ``answered`` for the step it answered and ``shown``
+    for the step that comes next; Back writes ``back`` and the ``shown`` of the
+    step it returned to; starting writes ``shown`` for the first step.
+    """
+
+    class Action(models.TextChoices):
+        SHOWN = "shown", "Shown"
+        ANSWERED = "answered", "Answered"
+        BACK = "back", "Went back"
+        START_OVER = "start_over", "Started over"
+
+    diagnosis = models.ForeignKey(
+        Diagnosis, on_delete=models.CASCADE, related_name="step_events", db_index=False
+    )
+    # Copied from the diagnosis so the dashboard can count per guide version
+    # and day without joining every row.
+    guide_version = models.ForeignKey(
+        GuideVersion, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    action = models.CharField(max_length=16, choices=Action.choices)
+    step = models.CharField(max_length=120, help_text="The step key, e.g. fix:restart.")
+    choice = models.CharField(
+        max_length=80, blank=True, help_text="The answer or fix result, for answered."
+    )
+    position = models.PositiveSmallIntegerField(
+        help_text="How many answers and fix results the journal held when it happened."
+    )
+    seconds = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="For answered and back: seconds since this step was shown.",
+    )
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering: ClassVar = ["diagnosis", "id"]
+        indexes: ClassVar = [
+            models.Index(fields=["diagnosis", "id"], name="step_event_by_diagnosis"),
+            models.Index(fields=["guide_version", "created"], name="step_event_by_version_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.step}"
 
 
 # --- the learned ranking's evidence --------------------------------------------
