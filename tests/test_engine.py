@@ -58,13 +58,16 @@ def test_every_path_ends_in_an_outcome_and_reaches_every_step(icloud: engine.Gui
     assert fixes_seen == {f.id for f in icloud.fixes}
 
 
-def test_the_question_that_saves_most_is_asked_first(icloud: engine.Guide) -> None:
-    # Which account holds the contacts ends the diagnosis at once for people whose
-    # contacts are with another provider, and decides which fixes apply for the rest.
+def test_the_gates_are_asked_first(icloud: engine.Guide) -> None:
+    # Apple's status page and another provider can each end the diagnosis at once: a
+    # gate worth asking never waits behind a fix.
     first = next_step(icloud, {}, ())
     assert isinstance(first, Question)
     assert first.gate
-    assert first.id == "account"
+    answer = next(c.id for c in first.choices if not c.next)
+    second = next_step(icloud, {first.id: answer}, ())
+    assert isinstance(second, Question)
+    assert {first.id, second.id} == {"apple_status", "account"}
 
 
 def test_an_apple_outage_ends_without_touching_settings(icloud: engine.Guide) -> None:

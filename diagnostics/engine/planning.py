@@ -36,9 +36,10 @@ where a saving is ECR(best plan without asking) − C_question − Σ_a P(a) · 
 each in its own state (trying f first, then going on without asking, is the
 plan without asking). So a question that matters for some people but costs everyone its minutes
 can come between fixes, after a fix likely enough and cheap enough to try
-first. Of the questions to ask now, the one that saves most comes first (the
-least expected cost of observing, as in Heckerman et al.); a gate
-(``gate = true``), then the guide's order, wins a tie.
+first. Gates (``gate = true``: an answer ends the diagnosis at once) are
+asked early: one worth asking never waits behind a fix, and gates come first,
+in the guide's order. Of the other questions to ask now, the one that saves
+most comes first (the least expected cost of observing, as in Heckerman et al.).
 
 **Stability.** :func:`decide` plans once per context (a Thompson draw from the
 diagnosis's seed), and returns the plan in a memo that the store keeps and
@@ -295,11 +296,14 @@ class _Planner:
                 forced = weighed.matters and question.id in explore and not steps
                 if not (forced or weighed.net > _EPSILON):
                     continue
-                if not forced and self.later(question, weighed, context, tried, failed):
+                if not (forced or question.gate) and self.later(  # gates are asked early
+                    question, weighed, context, tried, failed
+                ):
                     continue  # worth asking, but after the next fix
-                # The one that saves most (Heckerman et al.: the least expected cost
-                # of observing); a gate, then the guide's order, on a tie.
-                rank = (-int(forced), -round(weighed.net, 9), -int(question.gate), position)
+                # Gates first, in the guide's order; then the one that saves most
+                # (Heckerman et al.: the least expected cost of observing).
+                saving = 0.0 if question.gate else round(weighed.net, 9)
+                rank = (-int(forced), -int(question.gate), -saving, position)
                 if best is None or rank < best[0]:
                     best = (rank, question)
             if best is not None:
