@@ -37,11 +37,14 @@ def all_paths(
             yield answers, attempts, step
 
 
-def test_every_path_ends_in_an_outcome_and_reaches_every_step(icloud: engine.Guide) -> None:
+def test_every_path_ends_in_an_outcome_and_reaches_every_step(
+    shipped_guide: engine.Guide,
+) -> None:
+    guide = shipped_guide
     outcomes: set[str] = set()
     fixes_seen: set[str] = set()
     count = 0
-    for answers, attempts, step in all_paths(icloud):
+    for answers, attempts, step in all_paths(guide):
         count += 1
         assert isinstance(step, Outcome)
         outcomes.add(step.id)
@@ -50,17 +53,16 @@ def test_every_path_ends_in_an_outcome_and_reaches_every_step(icloud: engine.Gui
         assert len(tried) == len(set(tried)), "a fix was offered twice"
         if attempts and attempts[-1].result == Result.FIXED:
             assert step.outcome == "resolved"
-        elif step.id == icloud.exhausted:
+        elif step.id == guide.exhausted:
             # Escalation only once every applicable fix has been tried.
-            assert set(tried) == {f.id for f in engine.applicable_fixes(icloud, answers)}
-    assert count > 500
-    assert outcomes == set(icloud.outcomes)
-    assert fixes_seen == {f.id for f in icloud.fixes}
+            assert set(tried) == {f.id for f in engine.applicable_fixes(guide, answers)}
+    assert count > 100  # every combination of answers, then of results: many paths
+    assert outcomes == set(guide.outcomes)
+    assert fixes_seen == {f.id for f in guide.fixes}
 
 
 def test_the_gates_are_asked_first(icloud: engine.Guide) -> None:
-    # Apple's status page and another provider can each end the diagnosis at once: a
-    # gate worth asking never waits behind a fix.
+    # Apple's status page and another provider can each end the diagnosis at once.
     first = next_step(icloud, {}, ())
     assert isinstance(first, Question)
     assert first.gate
@@ -91,12 +93,9 @@ def test_contacts_already_on_icloud_com_means_backup_works(icloud: engine.Guide)
     assert step.id == "already_backed_up"
 
 
-def test_a_question_can_come_between_fixes(icloud: engine.Guide) -> None:
-    # A quick restart is worth trying before the questions that cost everyone time.
+def test_unanswered_question_is_asked_next(icloud: engine.Guide) -> None:
     answers = {"apple_status": "all_green", "account": "icloud"}
-    first = next_step(icloud, answers, ())
-    assert isinstance(first, Fix)
-    step = next_step(icloud, answers, (Attempt(first.id, Result.NOT_FIXED),))
+    step = next_step(icloud, answers, ())
     assert isinstance(step, Question)
     assert step.id not in answers
 
@@ -212,15 +211,12 @@ def test_progress_leaves_out_questions_that_will_not_be_asked() -> None:
     ]
     for fix in data["fix"]:
         fix["chance"] = 0.2
-    data["fix"][1]["chance"] = 0.05  # the router fix, for everyone, is not worth trying first
     guide = engine.load_guide(data)
     assert engine.progress(guide, {"power": "yes"}, ()).total == 4  # the router may come
     wifi = engine.progress(guide, {"power": "yes", "cable": "wifi"}, ())
     assert (wifi.number, wifi.total) == (3, 4)
-    # With a USB cable, replugging it comes first (quick and likely), then the paper.
-    replugged = (Attempt("replug", Result.NOT_FIXED),)
-    usb = engine.progress(guide, {"power": "yes", "cable": "usb"}, replugged)
-    assert (usb.kind, usb.number, usb.total) == ("question", 3, 3)  # the router is never asked
+    usb = engine.progress(guide, {"power": "yes", "cable": "usb"}, ())
+    assert (usb.number, usb.total) == (3, 3)  # the router is never asked
 
 
 def test_progress_leaves_out_questions_whose_answer_cannot_matter() -> None:
@@ -254,11 +250,12 @@ def test_every_settings_path_names_current_ios(icloud: engine.Guide) -> None:
     assert "Date & Time" in text
 
 
-def test_step_keys_round_trip(icloud: engine.Guide) -> None:
-    for step in [*icloud.questions, *icloud.fixes, *icloud.outcomes.values()]:
-        assert icloud.step(engine.step_key(step)) == step
-    assert icloud.step("nonsense") is None
-    assert icloud.step("fix:nonsense") is None
+def test_step_keys_round_trip(shipped_guide: engine.Guide) -> None:
+    guide = shipped_guide
+    for step in [*guide.questions, *guide.fixes, *guide.outcomes.values()]:
+        assert guide.step(engine.step_key(step)) == step
+    assert guide.step("nonsense") is None
+    assert guide.step("fix:nonsense") is None
 
 
 # --- answers the engine must not trust ----------------------------------------

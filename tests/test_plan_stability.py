@@ -26,35 +26,24 @@ def context_of(flow: Flow) -> dict[str, str]:
     return engine.path_answers(state.guide, state.answers)
 
 
-def planned_steps(flow: Flow) -> list[str]:
-    """The steps this diagnosis's stored plan has for its answers: fixes, then perhaps a
-    question (asked between fixes)."""
-    return Diagnosis.objects.get(pk=flow.diagnosis).plan[api.context_key(context_of(flow))]
+def planned_fixes(flow: Flow) -> list[str]:
+    """The fixes this diagnosis's stored plan has for its answers, in order."""
+    plan = Diagnosis.objects.get(pk=flow.diagnosis).plan[api.context_key(context_of(flow))]
+    return [step for step in plan if step.startswith("fix:")]
 
 
 def last_planned(flow: Flow) -> str:
-    """A fix that may be offered with these answers but is not shown now: the plan's last
-    fix, or (when the plan asks a question after this fix) the author's next one."""
-    fixes = [step for step in planned_steps(flow) if step.startswith("fix:")]
-    if len(fixes) < 2:
-        diagnosis = Diagnosis.objects.get(pk=flow.diagnosis)
-        guide = guide_for_version(diagnosis.guide_version_id)
-        fixes = [f"fix:{fix.id}" for fix in engine.applicable_fixes(guide, context_of(flow))]
-        fixes = [step for step in fixes if step != flow.step][:1]
-    late = fixes[-1]
+    """The fix this diagnosis's plan offers last (so not the one shown now)."""
+    late = planned_fixes(flow)[-1]
     assert late != flow.step
     return late.partition(":")[2]
 
 
 def teach_strongly(guide: Guide, context: dict[str, str], fix: str, times: int = 60) -> None:
-    """``times`` diagnoses with these answers that ``fix`` fixed first go (as tallies say,
-    leaving out their answer shares). Given every answer, they count in every context
-    on the way, whichever questions the planner asks first."""
+    """``times`` diagnoses with these answers that ``fix`` fixed first go (as tallies say)."""
     parsed = guide_for_version(guide.current_version_id)
     ended = api.EndedDiagnosis(context=context, failed=(), cannot=(), fixed=fix)
-    # Only what it says about the fixes: the answer shares stay the author's, so a new
-    # diagnosis with the same answers still meets the same questions.
-    for tally in api.tallies(parsed, ended, []):
+    for tally in api.tallies(parsed, ended, list(context.items())):
         line, _ = Evidence.objects.get_or_create(
             guide=guide, context=tally.context, kind=tally.kind, key=tally.key
         )
@@ -62,15 +51,10 @@ def teach_strongly(guide: Guide, context: dict[str, str], fix: str, times: int =
     forget_evidence()  # as a worker whose copy is older than a minute would
 
 
-@pytest.fixture
-def fixed_draw(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every diagnosis in a test gets the same seed, so its one exploration draw repeats.
-
-    With strong evidence the planner still draws from the posterior once per
-    diagnosis, and a rare draw keeps the cheaper fix first (CI met one). These
-    tests are about a person's order staying put, not about the draw, so it is fixed.
-    """
-    monkeypatch.setattr("diagnostics.flow.commands.new_seed", lambda: 1)
+# With strong evidence the planner still draws from the posterior once per
+# diagnosis, and a rare draw keeps the cheaper fix first (CI met one). The
+# tests below are about one person's order staying put, so they fix the draw
+# (conftest's fixed_draw); the last test checks that real seeds differ.
 
 
 @pytest.mark.usefixtures("fixed_draw")
@@ -78,7 +62,7 @@ def test_the_evidence_does_reorder_a_new_diagnosis(guide: Guide, unsure: dict[st
     """The premise of the tests below: this evidence changes the first fix."""
     first = at_first_fix(unsure)
     late = last_planned(first)
-    teach_strongly(guide, unsure, late)
+    teach_strongly(guide, context_of(first), late)
     assert at_first_fix(unsure).step == f"fix:{late}"
 
 
@@ -88,7 +72,7 @@ def test_a_reload_on_another_worker_shows_the_same_fix(
 ) -> None:
     flow = at_first_fix(unsure)
     before = flow.step
-    teach_strongly(guide, unsure, last_planned(flow))
+    teach_strongly(guide, context_of(flow), last_planned(flow))
     flow.get()
     assert flow.step == before
 
@@ -96,19 +80,19 @@ def test_a_reload_on_another_worker_shows_the_same_fix(
 @pytest.mark.usefixtures("fixed_draw")
 def test_the_order_after_a_failed_fix_is_kept_too(guide: Guide, unsure: dict[str, str]) -> None:
     flow = at_first_fix(unsure)
-    planned = planned_steps(flow)
-    assert len(planned) >= 2
-    assert planned[0] == flow.step
-    teach_strongly(guide, unsure, last_planned(flow))
+    planned = planned_fixes(flow)
+    assert len(planned) >= 4
+    teach_strongly(guide, context_of(flow), last_planned(flow))
     flow.answer("not_fixed")
-    assert flow.step == planned[1]
+    flow.answer("not_fixed")
+    assert flow.step == planned[2]
 
 
 @pytest.mark.usefixtures("fixed_draw")
 def test_back_then_forward_gives_the_same_fix(guide: Guide, unsure: dict[str, str]) -> None:
     flow = at_first_fix(unsure)
     before = flow.step
-    teach_strongly(guide, unsure, last_planned(flow))
+    teach_strongly(guide, context_of(flow), last_planned(flow))
     flow.back()
     assert flow.step.startswith("question:")
     question = flow.step.partition(":")[2]
@@ -124,7 +108,7 @@ def test_two_workers_with_different_evidence_take_the_same_step(
     diagnosis_id = flow.diagnosis
     # Worker one still has no evidence; worker two has read a lot since.
     one = commands.load_state(diagnosis=Diagnosis.objects.get(pk=diagnosis_id))
-    teach_strongly(guide, unsure, last_planned(flow))
+    teach_strongly(guide, context_of(flow), last_planned(flow))
     two = commands.load_state(diagnosis=Diagnosis.objects.get(pk=diagnosis_id))
     assert one.step_key == two.step_key == flow.step
     # Both would answer "not fixed" with the same next step.

@@ -24,22 +24,8 @@ question whose answers cannot change the plan, and cannot end the diagnosis,
 is never worth its cost. An answer that jumps to an outcome ends the
 diagnosis (costing nothing more, or S for an escalation). A fix whose
 ``when`` names a question not asked is offered only if the rule allows every
-answer.
-
-**Now or after the next fix** (one step of look-ahead). A question worth
-asking is still put off when trying the next fix of the plan without it
-first, then asking only if it still pays, is expected to cost less:
-
-    (1 − p'_f) · saving(asking after f failed) > saving(asking now),
-
-where a saving is ECR(best plan without asking) − C_question − Σ_a P(a) · ECR(after a),
-each in its own state (trying f first, then going on without asking, is the
-plan without asking). So a question that matters for some people but costs everyone its minutes
-can come between fixes, after a fix likely enough and cheap enough to try
-first. Gates (``gate = true``: an answer ends the diagnosis at once) are
-asked early: one worth asking never waits behind a fix, and gates come first,
-in the guide's order. Of the other questions to ask now, the one that saves
-most comes first (the least expected cost of observing, as in Heckerman et al.).
+answer. Of the questions worth asking, gates (``gate = true``) come first,
+then the guide's order.
 
 **Stability.** :func:`decide` plans once per context (a Thompson draw from the
 diagnosis's seed), and returns the plan in a memo that the store keeps and
@@ -108,17 +94,6 @@ class _Probs:
     works: Mapping[str, float]  # p · (1 − q)
 
 
-@dataclass(frozen=True)
-class _Weighed:
-    """A question weighed in one state: asking it now against never asking it."""
-
-    net: float  # ECR saved by asking now, net of the question's minutes
-    matters: bool  # whether an answer can change the plan or end the diagnosis
-    without: float  # ECR of the best plan without asking
-    plan: list[str]  # that plan's fixes, in order
-    mixed: Mapping[str, float]  # p' per fix in that plan (averaged over the answers)
-
-
 class _Planner:
     """Plans one context of one diagnosis. Draws (when ``seed`` is given) are
     seeded by the context, so they are the same wherever they are made."""
@@ -133,7 +108,6 @@ class _Planner:
         self._probs: dict[str, _Probs] = {}
         self._answers: dict[tuple[str, str], dict[str, float]] = {}
         self._author: dict[str, dict[str, int]] = {}
-        self._weighed: dict[tuple[str, str, frozenset[str], frozenset[str]], _Weighed] = {}
 
     def _rng(self, *parts: str) -> random.Random | None:
         if not self.draw:
@@ -201,16 +175,6 @@ class _Planner:
     ) -> tuple[float, bool]:
         """(ECR saved by asking ``question`` now, net of its cost; whether any answer can
         change the plan or end the diagnosis)."""
-        weighed = self.weigh(question, context, tried, failed)
-        return weighed.net, weighed.matters
-
-    def weigh(
-        self, question: Question, context: Mapping[str, str], tried: set[str], failed: set[str]
-    ) -> _Weighed:
-        """Asking ``question`` now against going on without it (remembered per state)."""
-        memo_key = (question.id, context_key(context), frozenset(tried), frozenset(failed))
-        if (cached := self._weighed.get(memo_key)) is not None:
-            return cached
         shares = self.answer_probs(context, question)
         candidates = self.candidates(context, tried)
         branches: list[tuple[float, float, Mapping[str, float], list[str] | None]] = []
@@ -229,47 +193,16 @@ class _Planner:
             branches.append((share * left, self.ecr(order, works, 1.0), works, order))
         total = sum(weight for weight, *_ in branches)
         if total <= 0:
-            weighed = _Weighed(net=0.0, matters=False, without=0.0, plan=[], mixed={})
-        else:
-            after_cost = sum(weight * cost for weight, cost, *_ in branches) / total
-            mixed = {
-                f: sum(weight * works.get(f, 0.0) for weight, _, works, _ in branches) / total
-                for f in candidates
-            }
-            plan = self.order(context, mixed, candidates)
-            without = self.ecr(plan, mixed, 1.0)
-            weighed = _Weighed(
-                net=without - (question.minutes + after_cost),
-                matters=any(order is None or order != plan for *_, order in branches),
-                without=without,
-                plan=plan,
-                mixed=mixed,
-            )
-        self._weighed[memo_key] = weighed
-        return weighed
-
-    def later(
-        self,
-        question: Question,
-        weighed: _Weighed,
-        context: Mapping[str, str],
-        tried: set[str],
-        failed: set[str],
-    ) -> bool:
-        """Whether trying the next fix first, then asking ``question`` only if it still
-        pays, is expected to cost less than asking it now (one step of look-ahead).
-
-        Trying the plan's first fix f first and then going on as before costs what
-        the plan without asking costs; asking after it (if it still pays) saves
-        ``then.net`` for the people f does not fix. So f goes first when
-        (1 − p'_f) · max(0, saving then) > saving now.
-        """
-        if not weighed.plan:
-            return False
-        first = weighed.plan[0]
-        then = self.weigh(question, context, tried | {first}, failed | {first})
-        reach = 1.0 - weighed.mixed[first]  # the share f does not fix
-        return reach * max(then.net, 0.0) > weighed.net + _EPSILON
+            return 0.0, False
+        after_cost = sum(weight * cost for weight, cost, *_ in branches) / total
+        mixed = {
+            f: sum(weight * works.get(f, 0.0) for weight, _, works, _ in branches) / total
+            for f in candidates
+        }
+        plan = self.order(context, mixed, candidates)
+        without = self.ecr(plan, mixed, 1.0)
+        matters = any(order is None or order != plan for *_, order in branches)
+        return without - (question.minutes + after_cost), matters
 
     def explored(self, context: Mapping[str, str]) -> set[str]:
         """The questions this diagnosis asks here for exploration's sake, if they matter."""
@@ -290,20 +223,13 @@ class _Planner:
         explore = self.explored(context)
         steps: list[str] = []
         while True:
-            best: tuple[tuple[int, float, int, int], Question] | None = None
+            best: tuple[tuple[int, int, int], Question] | None = None
             for position, question in enumerate(questions):
-                weighed = self.weigh(question, context, tried, failed)
-                forced = weighed.matters and question.id in explore and not steps
-                if not (forced or weighed.net > _EPSILON):
+                net, matters = self.value(question, context, tried, failed)
+                forced = matters and question.id in explore and not steps
+                if not (forced or net > _EPSILON):
                     continue
-                if not (forced or question.gate) and self.later(  # gates are asked early
-                    question, weighed, context, tried, failed
-                ):
-                    continue  # worth asking, but after the next fix
-                # Gates first, in the guide's order; then the one that saves most
-                # (Heckerman et al.: the least expected cost of observing).
-                saving = 0.0 if question.gate else round(weighed.net, 9)
-                rank = (-int(forced), -int(question.gate), -saving, position)
+                rank = (-int(forced), -int(question.gate), position)
                 if best is None or rank < best[0]:
                     best = (rank, question)
             if best is not None:
