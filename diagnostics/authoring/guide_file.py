@@ -9,8 +9,8 @@ canonical text, whatever order or spacing the data came in:
   ``[[fix.chance_if]]`` tables, every ``[[outcome]]``;
 * the keys of each table in the order ``docs/writing-guides.md`` lists them,
   any other key after them in alphabetical order;
-* conditions (``ask_if``, ``when``) as one-line inline tables, lists of texts
-  one item per line.
+* conditions (``ask_if``, ``when``) as one-line inline tables, their
+  questions in alphabetical order; lists of texts one item per line.
 
 Comments are not kept: they are not data. :func:`to_toml` checks that the
 text it writes reads back as the same data.
@@ -89,7 +89,8 @@ def _inline(value: Any) -> str:
     if isinstance(value, dict):
         if not value:
             return "{}"
-        return "{ " + ", ".join(f"{_key(k)} = {_inline(v)}" for k, v in value.items()) + " }"
+        pairs = sorted(value.items())  # a condition's questions have no order
+        return "{ " + ", ".join(f"{_key(k)} = {_inline(v)}" for k, v in pairs) + " }"
     raise GuideTextError(f"a guide file cannot hold {type(value).__name__} values")
 
 
