@@ -41,9 +41,7 @@ def import_text(browser: Client, text: str) -> GuideDraft:
 
 def save_raw(browser: Client, draft: GuideDraft, text: str) -> int:
     draft.refresh_from_db()
-    response = browser.post(
-        f"{DRAFTS}{draft.pk}/toml/", {"revision": draft.revision, "text": text}
-    )
+    response = browser.post(f"{DRAFTS}{draft.pk}/toml/", {"revision": draft.revision, "text": text})
     return response.status_code
 
 

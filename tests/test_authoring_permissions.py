@@ -115,7 +115,9 @@ def test_a_guide_author_can_create_edit_and_publish(guide: Guide) -> None:
     }
     assert browser.post(f"{DRAFTS}{draft.pk}/guide/", form).status_code == 302
     draft.refresh_from_db()
-    assert browser.post(f"{DRAFTS}{draft.pk}/review/", {"revision": draft.revision}).status_code == 302
+    assert (
+        browser.post(f"{DRAFTS}{draft.pk}/review/", {"revision": draft.revision}).status_code == 302
+    )
     guide.refresh_from_db()
     assert guide.title == "iPhone contacts not in iCloud"
     log = list(AuthorLogEntry.objects.order_by("id").values_list("username", "action"))

@@ -79,9 +79,12 @@ def test_a_draft_is_walked_in_the_real_flow_and_counts_nowhere(
     assert Client().get(f"/guides/{hidden.slug}/").status_code == 404
     home = Client().get("/").content.decode()
     assert "preview-draft" not in home
-    assert home.count('class="guide-card"') == Guide.objects.exclude(
-        slug__startswith="preview-draft-"
-    ).filter(current_version__isnull=False).count()
+    assert (
+        home.count('class="guide-card"')
+        == Guide.objects.exclude(slug__startswith="preview-draft-")
+        .filter(current_version__isnull=False)
+        .count()
+    )
     # The author's own diagnosis of the live guide is untouched by previews.
     assert browser.get(f"/guides/{guide.slug}/").status_code == 200
     # Start over begins a fresh preview of the same draft.

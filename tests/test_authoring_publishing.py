@@ -66,7 +66,9 @@ def test_the_review_shows_steps_added_removed_and_changed(guide: Guide) -> None:
     assert re.search(r'diff-added"><td>outcome <code>brand_new</code></td><td>added', html)
     assert re.search(rf'diff-removed"><td>fix <code>{removed["id"]}</code></td><td>removed', html)
     fix_id = data["fix"][0]["id"]
-    assert re.search(rf"diff-changed\"><td>fix <code>{fix_id}</code></td><td>changed</td><td>minutes", html)
+    assert re.search(
+        rf"diff-changed\"><td>fix <code>{fix_id}</code></td><td>changed</td><td>minutes", html
+    )
     assert f"Fix <code>{removed['id']}</code> is gone" in html
 
 
@@ -86,7 +88,7 @@ def test_changing_a_fixs_when_warns_and_starts_its_evidence_afresh(guide: Guide)
     fix["when"] = {"apple_status": ["all_green"]}
     assert save_raw(browser, draft, to_toml(data)) == 302
     html = browser.get(f"{DRAFTS}{draft.pk}/review/").content.decode()
-    assert f"Fix <code>{changed}</code>: its \"applies only when\" changed" in html
+    assert f'Fix <code>{changed}</code>: its "applies only when" changed' in html
     assert f"Fix <code>{kept}</code>" not in html
     assert publish(browser, draft) == 302
 
@@ -131,7 +133,8 @@ def test_an_unchanged_draft_is_not_published(guide: Guide) -> None:
 def test_a_new_guide_is_written_published_and_listed(client, db: None) -> None:
     browser = author()
     response = browser.post(
-        f"{DRAFTS}new/", {"start": "guide", "guide-slug": "printer-offline", "guide-title": "Printer offline"}
+        f"{DRAFTS}new/",
+        {"start": "guide", "guide-slug": "printer-offline", "guide-title": "Printer offline"},
     )
     assert response.status_code == 302
     draft_url = response["Location"]

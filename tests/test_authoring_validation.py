@@ -14,7 +14,9 @@ pytestmark = pytest.mark.django_db
 
 def step_block(html: str, kind: str, step_id: str) -> str:
     """The draft page's list item for one step."""
-    match = re.search(rf'<li class="authoring-step[^"]*" id="{kind}-{step_id}">(.*?)</li>\s*(<li class="authoring-step|</ol>)', html, re.S)
+    start = rf'<li class="authoring-step[^"]*" id="{kind}-{step_id}">'
+    end = r'</li>\s*(<li class="authoring-step|</ol>)'
+    match = re.search(f"{start}(.*?){end}", html, re.S)
     assert match, f"no {kind} {step_id} on the page"
     return match.group(1)
 
