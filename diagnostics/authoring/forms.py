@@ -131,8 +131,8 @@ class StepForm(forms.Form):
 
 
 class _Id(forms.CharField):
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(max_length=80, help_text=ID_HELP, **kwargs)
+    def __init__(self, help_text: str = ID_HELP, **kwargs: Any) -> None:
+        super().__init__(max_length=80, help_text=help_text, **kwargs)
 
     def validate(self, value: Any) -> None:
         super().validate(value)
@@ -165,7 +165,7 @@ class GuideFieldsForm(StepForm):
 
 class QuestionForm(StepForm):
     KEYS = ("id", "prompt", "help", "minutes", "device", "gate", "ask_if")
-    id = _Id()
+    id = _Id(help_text="Letters, digits, _ and -. Conditions and learned answers use this id.")
     prompt = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
     help = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
     minutes = _Number(min_value=0, help_text="The effort to answer, in minutes.")
@@ -192,7 +192,7 @@ class QuestionForm(StepForm):
 
 class ChoiceForm(StepForm):
     KEYS = ("id", "label", "next", "chance")
-    id = _Id()
+    id = _Id(help_text="Letters, digits, _ and -. Conditions and learned answers use this id.")
     label = forms.CharField(max_length=300)
     next = forms.CharField(
         required=False, help_text="Optional: a later question or an outcome to jump to."
@@ -270,7 +270,7 @@ class FixForm(StepForm):
 
 class OutcomeForm(StepForm):
     KEYS = ("id", "kind", "title", "body", "steps")
-    id = _Id()
+    id = _Id(help_text="Letters, digits, _ and -. Choices jump here by this id.")
     kind = forms.ChoiceField(choices=[(k, k) for k in sorted(OUTCOME_KINDS)])
     title = forms.CharField(max_length=300)
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
