@@ -149,3 +149,20 @@ def test_a_new_guide_is_written_published_and_listed(client, db: None) -> None:
     assert "Printer offline" in client.get("/").content.decode()
     actions = list(AuthorLogEntry.objects.order_by("at", "id").values_list("action", "username"))
     assert actions == [("created", "ada"), ("published", "ada")]
+
+
+def test_loading_the_guide_files_again_keeps_the_version_published_in_the_admin(
+    guide: Guide,
+) -> None:
+    from django.core.management import call_command
+
+    browser = author()
+    draft = new_version(browser, guide.pk)
+    data = draft.data
+    data["guide"]["title"] = "Written in the admin"
+    assert save_raw(browser, draft, to_toml(data)) == 302
+    assert publish(browser, draft) == 302
+    call_command("load_guides", stdout=open("/dev/null", "w"))  # noqa: SIM115  (a restart)
+    guide.refresh_from_db()
+    assert guide.current_version.number == 2
+    assert guide.title == "Written in the admin"
