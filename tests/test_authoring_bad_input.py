@@ -152,3 +152,18 @@ def test_a_published_draft_can_no_longer_be_edited(setting: tuple) -> None:
     )
     assert response.status_code == 409
     assert state() == before
+
+
+def test_the_slugs_kept_for_previews_cannot_be_taken(setting: tuple) -> None:
+    browser, _ = setting
+    before = state()
+    new = browser.post(
+        f"{DRAFTS}new/",
+        {"start": "guide", "guide-slug": "preview-draft-1", "guide-title": "Sneaky"},
+    )
+    assert new.status_code == 400
+    imported = browser.post(
+        f"{DRAFTS}new/", {"start": "import", "import-text": '[guide]\nslug = "preview-draft-1"\n'}
+    )
+    assert imported.status_code == 400
+    assert state() == before

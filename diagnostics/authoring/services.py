@@ -88,6 +88,7 @@ def _log(
 
 def new_guide_draft(*, user: User, slug: str, title: str) -> GuideDraft:
     """A draft of a guide that does not exist yet, from the smallest valid guide."""
+    _slug_of({"guide": {"slug": slug}})
     if Guide.objects.filter(slug=slug).exists():
         raise AuthoringError(
             f"A guide with the slug '{slug}' already exists: start a new version of it instead."
@@ -147,6 +148,8 @@ def _slug_of(data: Mapping[str, Any]) -> str:
         raise BadGuideText(
             "The file needs a [guide] table whose slug is made of letters, digits, - and _."
         )
+    if slug.startswith("preview-draft-"):  # the hidden guides previews run on
+        raise BadGuideText("Slugs starting with 'preview-draft-' are kept for previews.")
     return slug
 
 
