@@ -22,6 +22,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
 
 from diagnostics.authoring import edits, services
 from diagnostics.authoring.diff import STEP_KINDS
@@ -53,7 +54,7 @@ def _require(request: HttpRequest, perm: str) -> None:
 
 @admin.register(GuideDraft)
 class GuideDraftAdmin(admin.ModelAdmin):
-    list_display = ("slug", "title", "based_on", "state", "updated", "created_by")
+    list_display = ("slug", "title", "based_on", "state", "updated", "created_by", "versions")
     list_filter = ("slug",)
     search_fields = ("slug",)
 
@@ -71,6 +72,14 @@ class GuideDraftAdmin(admin.ModelAdmin):
         if draft.published_version:
             return f"published as version {draft.published_version.number}"
         return "draft"
+
+    @admin.display(description="versions and roll back")
+    def versions(self, draft: GuideDraft) -> str:
+        version = draft.published_version or draft.base_version
+        if version is None:
+            return "-"
+        url = reverse("admin:authoring_versions", args=[version.guide_id])
+        return format_html('<a href="{}">Versions of {}</a>', url, draft.slug)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[GuideDraft]:
         return (

@@ -307,7 +307,6 @@ class NewVersionForm(forms.Form):
         queryset=Guide.objects.filter(current_version__isnull=False).exclude(
             slug__startswith="preview-draft-"
         ),
-        help_text="The draft starts as a copy of the guide's current version.",
     )
 
 
