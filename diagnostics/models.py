@@ -254,6 +254,23 @@ class Diagnosis(models.Model):
         help_text="Set while this diagnosis's ending counts in the evidence: the guide's"
         " evidence tick it was recorded at (so going Back can take it out again).",
     )
+    # --- step events (see StepEvent): when the current step was shown, and
+    # which diagnosis replaced this one on Start over. Both nullable, so
+    # workers of the release before still insert diagnoses.
+    step_shown_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the current step was shown: the time a step event's seconds count from."
+        " Written with every change.",
+    )
+    replaced_by = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replaced",
+        help_text="The diagnosis the person opened when they started over from this one.",
+    )
     created = models.DateTimeField(auto_now_add=True, db_index=True)
     updated = models.DateTimeField(auto_now=True)
 
