@@ -6,12 +6,13 @@ guides are changed by editing their files and running ``load_guides``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -22,7 +23,7 @@ from django.utils.timezone import localtime
 from diagnostics import engine
 from diagnostics.insight.learned import learned_order
 from diagnostics.insight.reports import guide_report
-from diagnostics.insight.transcript import Entry, transcript
+from diagnostics.insight.transcript import KINDS, Entry, duration, time_spent, transcript
 from diagnostics.learning.evidence import forget_evidence
 from diagnostics.models import Diagnosis, FixAttempt, Guide, GuideVersion, guide_for_version
 
@@ -158,40 +159,60 @@ class GuideVersionAdmin(ReadOnlyAdmin):
 
 @admin.register(Diagnosis)
 class DiagnosisAdmin(ReadOnlyAdmin):
+    """Diagnoses, newest first, readable at 1280 px; each with its transcript."""
+
     list_display = (
         "support_code",
         "status",
+        "kind",
         "guide_and_version",
-        "embed_site",
+        "site_name",
         "created",
-        "last_step",
+        "last_step_words",
         "fixes_tried",
     )
     list_filter = (
-        "guide_version__guide",
         "status",
+        "kind",
+        "guide_version__guide",
         "embed_site",
         ("created", admin.DateFieldListFilter),
     )
     search_fields = ("=support_code",)
-    date_hierarchy = "created"
+    # No date hierarchy: its list of years and months reads every row's date.
     list_select_related = ("guide_version__guide", "embed_site")
+    # A count of every diagnosis on each page load is too slow on a large table.
+    show_full_result_count = False
     readonly_fields = (
         "support_code",
         "status",
+        "kind",
         "guide_version",
         "embed_site",
         "created",
         "updated",
-        "last_step",
+        "last_step_words",
         "outcome",
+        "replaces_link",
+        "replaced_by_link",
         "transcript",
     )
     fields = readonly_fields
     search_help_text = "Search by support code, e.g. K7P-4QX"
 
+    class Media:
+        css: ClassVar = {"all": ("diagnostics/admin-report.css",)}
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Diagnosis]:
-        return super().get_queryset(request).annotate(fixes=Count("attempts"))
+        # A subquery per row shown, rather than a GROUP BY over every diagnosis.
+        fixes = (
+            FixAttempt.objects.filter(diagnosis=OuterRef("pk"))
+            .order_by()
+            .values("diagnosis")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return super().get_queryset(request).annotate(fixes=Coalesce(Subquery(fixes), 0))
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Diagnosis], search_term: str
@@ -202,13 +223,28 @@ class DiagnosisAdmin(ReadOnlyAdmin):
             term = f"{term[:3]}-{term[3:]}"
         return super().get_search_results(request, queryset, term)
 
-    @admin.display(description="Guide", ordering="guide_version__guide__slug")
+    @admin.display(description="Guide", ordering="guide_version__guide__title")
     def guide_and_version(self, diagnosis: Diagnosis) -> str:
-        return str(diagnosis.guide_version)
+        version = diagnosis.guide_version
+        return f"{version.guide.title} (v{version.number})"
+
+    @admin.display(description="Embedded on", ordering="embed_site__name")
+    def site_name(self, diagnosis: Diagnosis) -> str:
+        return diagnosis.embed_site.name if diagnosis.embed_site else "-"
 
     @admin.display(description="Fixes tried", ordering="fixes")
     def fixes_tried(self, diagnosis: Diagnosis) -> int:
         return diagnosis.fixes  # type: ignore[attr-defined]
+
+    @admin.display(description="Last step", ordering="last_step")
+    def last_step_words(self, diagnosis: Diagnosis) -> str:
+        """Where the diagnosis stands, in the guide's words: "Outcome: ..." once it ended."""
+        if not diagnosis.last_step:
+            return "-"
+        guide = guide_for_version(diagnosis.guide_version_id)
+        kind, _ = engine.split_key(diagnosis.last_step)
+        words = guide.label(diagnosis.last_step)
+        return f"{KINDS[kind]}: {words}" if kind in KINDS else words
 
     @admin.display(description="Outcome")
     def outcome(self, diagnosis: Diagnosis) -> str:
@@ -218,30 +254,70 @@ class DiagnosisAdmin(ReadOnlyAdmin):
             return "Not reached"
         return guide_for_version(diagnosis.guide_version_id).label(diagnosis.last_step)
 
+    @admin.display(description="Replaced by")
+    def replaced_by_link(self, diagnosis: Diagnosis) -> str:
+        """The diagnosis the person opened when they started over from this one."""
+        if diagnosis.replaced_by_id is None:
+            return "-"
+        return _diagnosis_link(diagnosis.replaced_by_id, diagnosis.replaced_by.support_code)
+
+    @admin.display(description="Started over from")
+    def replaces_link(self, diagnosis: Diagnosis) -> str:
+        """The diagnosis this one replaced, if the person started over to open it."""
+        replaced = diagnosis.replaced.only("pk", "support_code").first()
+        if replaced is None:
+            return "-"
+        return _diagnosis_link(replaced.pk, replaced.support_code)
+
     @admin.display(description="Transcript")
     def transcript(self, diagnosis: Diagnosis) -> str:
         entries: list[Entry] = transcript(diagnosis=diagnosis)
         if not entries:
             return "Nothing answered yet."
+        code = diagnosis.replaced_by.support_code if diagnosis.replaced_by_id else ""
         rows = format_html_join(
             "",
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}: {}</td><td>{}{}</td><td>{}</td><td>{}</td></tr>",
             (
                 (
+                    entry.number,
                     localtime(entry.when).strftime("%Y-%m-%d %H:%M:%S"),
                     entry.kind,
                     entry.step,
+                    entry.action,
+                    format_html(": opened {}", _diagnosis_link(entry.replaced_by, code))
+                    if entry.replaced_by
+                    else "",
                     entry.answer,
+                    duration(entry.seconds),
                 )
                 for entry in entries
             ),
         )
-        return format_html(
-            '<table class="transcript"><thead><tr><th scope="col">When</th>'
-            '<th scope="col">Kind</th><th scope="col">Step</th><th scope="col">Answer</th>'
-            "</tr></thead><tbody>{}</tbody></table>",
-            rows,
+        total = time_spent(entries)
+        footer = (
+            format_html(
+                '<tfoot><tr><th scope="row" colspan="5">Time on the steps, added up</th>'
+                "<td>{}</td></tr></tfoot>",
+                duration(total),
+            )
+            if total is not None
+            else ""
         )
+        return format_html(
+            '<div class="report-table"><table class="transcript">'
+            '<thead><tr><th scope="col">Step</th><th scope="col">When</th>'
+            '<th scope="col">What the person saw</th><th scope="col">What happened</th>'
+            '<th scope="col">Answer</th><th scope="col">Time spent</th>'
+            "</tr></thead><tbody>{}</tbody>{}</table></div>",
+            rows,
+            footer,
+        )
+
+
+def _diagnosis_link(pk: object, support_code: str) -> str:
+    url = reverse("admin:diagnostics_diagnosis_change", args=[pk])
+    return format_html('<a href="{}">{}</a>', url, support_code)
 
 
 @admin.register(FixAttempt)
