@@ -59,7 +59,7 @@ def test_diagnosis_list_shows_status_guide_time_last_step_and_fixes(
     fixes_tried = escalated.attempts.count()
     assert fixes_tried > 0
     assert f'<td class="field-fixes_tried">{fixes_tried}</td>' in html
-    for column in ("Status", "Kind", "Guide", "Embedded on", "Created", "Last step", "Fixes tried"):
+    for column in ("Status", "Kind", "Guide", "Embedded on", "Started", "Last step", "Fixes tried"):
         assert column in html
     assert "Live" in html
 

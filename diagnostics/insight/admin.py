@@ -6,6 +6,7 @@ guides are changed by editing their files and running ``load_guides``.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -13,7 +14,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -157,6 +158,14 @@ class GuideVersionAdmin(ReadOnlyAdmin):
     exclude = ("data",)
 
 
+class EmbedSiteFilter(admin.RelatedFieldListFilter):
+    """By embedding site; "None recorded" for the help desk itself (or an unlisted site)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.empty_value_display = "None recorded"
+
+
 @admin.register(Diagnosis)
 class DiagnosisAdmin(ReadOnlyAdmin):
     """Diagnoses, newest first, readable at 1280 px; each with its transcript."""
@@ -167,7 +176,7 @@ class DiagnosisAdmin(ReadOnlyAdmin):
         "kind",
         "guide_and_version",
         "site_name",
-        "created",
+        "created_at",
         "last_step_words",
         "fixes_tried",
     )
@@ -175,7 +184,7 @@ class DiagnosisAdmin(ReadOnlyAdmin):
         "status",
         "kind",
         "guide_version__guide",
-        "embed_site",
+        ("embed_site", EmbedSiteFilter),
         ("created", admin.DateFieldListFilter),
     )
     search_fields = ("=support_code",)
@@ -214,6 +223,14 @@ class DiagnosisAdmin(ReadOnlyAdmin):
         )
         return super().get_queryset(request).annotate(fixes=Coalesce(Subquery(fixes), 0))
 
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        # The widest table in the admin: without the app list beside it, every
+        # column fits at 1280 px. The breadcrumbs still lead back.
+        context = {"is_nav_sidebar_enabled": False, **(extra_context or {})}
+        return super().changelist_view(request, extra_context=context)
+
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Diagnosis], search_term: str
     ) -> tuple[QuerySet[Diagnosis], bool]:
@@ -235,6 +252,10 @@ class DiagnosisAdmin(ReadOnlyAdmin):
     @admin.display(description="Fixes tried", ordering="fixes")
     def fixes_tried(self, diagnosis: Diagnosis) -> int:
         return diagnosis.fixes  # type: ignore[attr-defined]
+
+    @admin.display(description="Started", ordering="created")
+    def created_at(self, diagnosis: Diagnosis) -> str:
+        return localtime(diagnosis.created).strftime("%Y-%m-%d %H:%M")
 
     @admin.display(description="Last step", ordering="last_step")
     def last_step_words(self, diagnosis: Diagnosis) -> str:
@@ -275,13 +296,22 @@ class DiagnosisAdmin(ReadOnlyAdmin):
         if not entries:
             return "Nothing answered yet."
         code = diagnosis.replaced_by.support_code if diagnosis.replaced_by_id else ""
+        started = localtime(diagnosis.created).date()
+
+        def when(moment: datetime) -> str:
+            local = localtime(moment)
+            return local.strftime("%H:%M:%S" if local.date() == started else "%Y-%m-%d %H:%M:%S")
+
         rows = format_html_join(
             "",
-            "<tr><td>{}</td><td>{}</td><td>{}: {}</td><td>{}{}</td><td>{}</td><td>{}</td></tr>",
+            '<tr><td data-label="Step">{}</td><td data-label="When">{}</td>'
+            '<td data-label="What the person saw">{}: {}</td>'
+            '<td data-label="What happened">{}{}</td><td data-label="Answer">{}</td>'
+            '<td data-label="Time spent">{}</td></tr>',
             (
                 (
                     entry.number,
-                    localtime(entry.when).strftime("%Y-%m-%d %H:%M:%S"),
+                    when(entry.when),
                     entry.kind,
                     entry.step,
                     entry.action,
@@ -297,19 +327,20 @@ class DiagnosisAdmin(ReadOnlyAdmin):
         total = time_spent(entries)
         footer = (
             format_html(
-                '<tfoot><tr><th scope="row" colspan="5">Time on the steps, added up</th>'
-                "<td>{}</td></tr></tfoot>",
-                duration(total),
+                '<p class="transcript-total">Time on the steps, added up: {}</p>', duration(total)
             )
             if total is not None
             else ""
         )
         return format_html(
             '<div class="report-table"><table class="transcript">'
+            "<caption>Started {}; times are the server's ({}).</caption>"
             '<thead><tr><th scope="col">Step</th><th scope="col">When</th>'
             '<th scope="col">What the person saw</th><th scope="col">What happened</th>'
             '<th scope="col">Answer</th><th scope="col">Time spent</th>'
-            "</tr></thead><tbody>{}</tbody>{}</table></div>",
+            "</tr></thead><tbody>{}</tbody></table>{}</div>",
+            started.isoformat(),
+            localtime(diagnosis.created).tzname(),
             rows,
             footer,
         )
