@@ -80,6 +80,26 @@ def icloud(guide_data: dict[str, Any]) -> engine.Guide:
     return engine.load_guide(guide_data)
 
 
+# Every guide file that ships; tests that must hold for each guide take ``shipped_guide``.
+SHIPPED_SLUGS = sorted(path.stem for path in GUIDES_DIR.glob("*.toml"))
+
+
+def read_shipped_guide(slug: str) -> engine.Guide:
+    return engine.load_guide(tomllib.loads((GUIDES_DIR / f"{slug}.toml").read_text("utf-8")))
+
+
+@pytest.fixture(scope="session", params=SHIPPED_SLUGS)
+def shipped_guide(request: pytest.FixtureRequest) -> engine.Guide:
+    """Each shipped guide in turn, parsed and fully validated."""
+    return read_shipped_guide(request.param)
+
+
+@pytest.fixture(scope="session")
+def photos() -> engine.Guide:
+    """The shipped iCloud Photos guide."""
+    return read_shipped_guide("icloud-photos")
+
+
 @pytest.fixture
 def guide(db: None) -> Guide:
     """The shipped guides, loaded into the test database as a user would find them."""
