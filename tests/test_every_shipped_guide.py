@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 
 from diagnostics import engine
-from diagnostics.models import Guide
+from diagnostics.models import Diagnosis, Guide
 from tests.conftest import SHIPPED_SLUGS, Flow, read_shipped_guide
 
 
@@ -86,3 +86,48 @@ def test_every_shipped_guide_starts_at_its_first_question(
     first = engine.next_step(read_shipped_guide(slug), {}, ())
     assert flow.step == engine.step_key(first)
     assert unescape(flow.heading) == first.prompt
+
+
+def a_way_to_each_outcome(guide: engine.Guide) -> dict[str, tuple[dict[str, str], str | None]]:
+    """For each outcome, answers to every question and the fix that works (or None)."""
+    ways: dict[str, tuple[dict[str, str], str | None]] = {}
+    for combination in itertools.product(*(q.choices for q in guide.questions)):
+        answers = {q.id: c.id for q, c in zip(guide.questions, combination, strict=True)}
+        step = engine.next_step(guide, answers, ())
+        if isinstance(step, engine.Outcome):
+            ways.setdefault(step.id, (answers, None))
+            continue
+        ways.setdefault(guide.exhausted, (answers, None))  # every fix fails
+        ways.setdefault(guide.resolved, (answers, step.id))  # the first fix works
+    return ways
+
+
+STATUS_AFTER = {
+    "resolved": Diagnosis.Status.RESOLVED,
+    "not_applicable": Diagnosis.Status.RESOLVED,
+    "escalate": Diagnosis.Status.ESCALATED,
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("slug", SHIPPED_SLUGS)
+def test_every_outcome_of_every_guide_is_reached_through_the_forms(
+    client: Client, guide: Guide, slug: str
+) -> None:
+    shipped = read_shipped_guide(slug)
+    ways = a_way_to_each_outcome(shipped)
+    assert ways.keys() == shipped.outcomes.keys()
+    flow = Flow(client, slug=slug).start()
+    for outcome_id, (answers, working_fix) in ways.items():
+        while flow.choices:  # a question or a fix: click what a person would
+            kind, _, step_id = flow.step.partition(":")
+            if kind == "question":
+                flow.answer(answers[step_id])
+            else:
+                flow.answer("fixed" if step_id == working_fix else "not_fixed")
+        outcome = shipped.outcomes[outcome_id]
+        assert unescape(flow.heading) == outcome.title, outcome_id
+        diagnosis = Diagnosis.objects.get(pk=flow.diagnosis)
+        assert diagnosis.status == STATUS_AFTER[outcome.outcome], outcome_id
+        flow.restart()  # the next way starts afresh, in the same browser
+        assert flow.step == engine.step_key(engine.next_step(shipped, {}, ()))
