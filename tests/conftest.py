@@ -50,6 +50,17 @@ def _fresh_parsed_guides() -> Iterator[None]:
     forget_evidence()
 
 
+@pytest.fixture
+def fixed_draw(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every diagnosis started in the test gets the same seed, so the same exploration draw.
+
+    With evidence, the planner draws from the posterior once per diagnosis. Tests
+    about something else (the words of the why line, an order staying put) use
+    this so that a rare draw cannot change their premise.
+    """
+    monkeypatch.setattr("diagnostics.flow.commands.new_seed", lambda: 1)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_process_state() -> Iterator[None]:
     """Each test starts with no client noted as over its rate limit and no database
