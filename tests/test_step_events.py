@@ -135,7 +135,7 @@ def test_a_lost_compare_and_swap_writes_no_event(flow: Flow) -> None:
         commands.start_over(
             session=flow.client.session,
             state=state,
-            guide=Guide.objects.get(),
+            guide=Guide.objects.get(slug="icloud-contacts"),
             step_key="question:account",
             confirmed=True,
             network="n",
