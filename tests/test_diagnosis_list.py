@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
 from diagnostics.flow import commands
-from diagnostics.models import Diagnosis, EmbedSite, Guide, guide_for_version
+from diagnostics.models import Diagnosis, EmbedSite, Guide, GuideVersion, guide_for_version
 from tests.conftest import Flow
 
 pytestmark = pytest.mark.django_db
@@ -98,4 +98,31 @@ def test_filtering_by_embedding_site(staff: Client, guide: Guide) -> None:
     page = staff.get(LIST).content.decode()
     assert "None recorded" in page  # the filter's name for "no site"
     assert listed(staff, f"?embed_site__id__exact={site.pk}") == {codes[embedded.diagnosis]}
-    assert listed(staff, "?embed_site__isnull=True") == {codes[at_home.diagnosis]}
+    assert listed(staff, "?embed_site__id__exact=none") == {codes[at_home.diagnosis]}
+
+
+@pytest.mark.parametrize("query", ["?guide=x", "?embed_site__id__exact=x", "?guide=%00"])
+def test_a_tampered_filter_is_refused_without_an_error_page(
+    staff: Client, guide: Guide, query: str
+) -> None:
+    Flow(Client()).start()
+    response = staff.get(f"{LIST}{query}")
+    # The admin's own answer to a bad lookup: back to the list, saying so.
+    assert response.status_code == 302
+    assert response["Location"].endswith("?e=1")
+
+
+def test_the_guide_filter_covers_every_version_of_the_guide(staff: Client, guide: Guide) -> None:
+    first = Flow(Client()).start()
+    version = guide.current_version
+    newer = GuideVersion.objects.create(
+        guide=guide, number=version.number + 1, checksum="new", source="", data=version.data
+    )
+    Diagnosis.objects.filter(pk=first.diagnosis).update(guide_version=newer)
+    second = Flow(Client()).start()
+    codes = set(Diagnosis.objects.values_list("support_code", flat=True))
+    assert Diagnosis.objects.filter(pk=second.diagnosis, guide_version=version).exists()
+    assert listed(staff, f"?guide={guide.pk}") == codes
+    other = Guide.objects.exclude(pk=guide.pk).first()
+    assert other is not None
+    assert listed(staff, f"?guide={other.pk}") == set()
