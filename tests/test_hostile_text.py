@@ -2,14 +2,17 @@
 
 The hostile guide (tests/hostile_guide.py) puts 44 payloads into every text
 staff can edit. It is published by ``catalog.publishing`` and walked through
-every kind of screen, with and without htmx, and read by staff in the admin.
+every kind of screen, with and without htmx, on the site and inside another
+site's iframe, and read by staff in the admin.
 No page may carry markup a payload made, and every page keeps its strict CSP.
 (The same guide in a real browser: tests/browser/test_hostile_guide.py.)
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -28,6 +31,7 @@ from tests.hostile_guide import (
     write_hostile_guides,
 )
 from tests.test_csp import policy
+from tests.test_embed import EMBEDDER, Iframe
 
 pytestmark = pytest.mark.django_db
 
@@ -141,3 +145,24 @@ def test_staff_read_the_hostile_guide_and_its_diagnosis_safely(
     ]
     for address in pages:
         assert_harmless(staff.get(address))
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_the_hostile_guide_inside_another_sites_iframe_is_harmless(
+    settings: Any, hostile: Guide, htmx: bool
+) -> None:
+    settings.HELPDESK_EMBED_ORIGINS = [EMBEDDER]
+    frame = Iframe(htmx=htmx)
+    address = f"/embed/guides/{SLUG}/"
+    assert_harmless(frame.get(address))
+    response = frame.post(f"{address}start/", {})
+    kinds = set()
+    while 'name="choice"' in frame.html:
+        assert_harmless(response)
+        kinds.add(frame.hidden()["step"].partition(":")[0])
+        choice = re.findall(r'name="choice" value="([^"]*)"', frame.html)[0]
+        choice = "not_fixed" if "not_fixed" in frame.html else choice
+        response = frame.post(f"{address}answer/", {**frame.hidden(), "choice": choice})
+    assert_harmless(response)
+    assert "outcome--escalate" in frame.html
+    assert kinds == {"question", "fix"}
