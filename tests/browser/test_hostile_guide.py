@@ -178,10 +178,8 @@ def walk(page: Page, *, gate: str, fixes: str, shots: Path | None = None) -> lis
             choice = gate if step == "question:gate" else ""
         else:
             break
-        button = page.locator(f'button[name="choice"][value="{choice}"]' if choice else "")
-        if not choice:
-            button = page.locator('button[name="choice"]')
-        desk.act(button.first.click)
+        named = f'[value="{choice}"]' if choice else ""  # else the first choice
+        desk.act(page.locator(f'button[name="choice"]{named}').first.click)
     page.reload()  # the last screen as a whole page too
     assert_no_payload_markup(page)
     page.wait_for_timeout(300)  # time for anything queued (a timer, a refresh) to show
@@ -225,7 +223,7 @@ def test_the_shipped_guides_fix_screen_on_a_phone(
     assert link.get_attribute("href") == "https://apple.com/support/systemstatus"
     assert link.get_attribute("target") == "_blank"
     assert link.get_attribute("rel") == "noopener noreferrer"
-    assert link.locator(".visually-hidden").inner_text() == " (opens in a new tab)".strip()
+    assert link.locator(".visually-hidden").text_content() == " (opens in a new tab)"
     while screen_kind(page) == "question":
         step = page.locator("input[name=step]").first.input_value().partition(":")[2]
         desk.act(page.locator(f'button[name="choice"][value="{ALL_FINE[step]}"]').click)
