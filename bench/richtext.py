@@ -35,15 +35,6 @@ from diagnostics import engine  # noqa: E402
 from diagnostics.catalog import richtext  # noqa: E402
 
 
-def prose(guide: engine.Guide) -> list[str]:
-    texts = [q.help for q in guide.questions]
-    for fix in guide.fixes:
-        texts += [fix.why, fix.note, *fix.steps]
-    for outcome in guide.outcomes.values():
-        texts += [outcome.body, *outcome.steps]
-    return [text for text in texts if text]
-
-
 def best_per_text(draw: Callable[[str], object], texts: list[str], rounds: int) -> float:
     """The best of ``rounds`` passes over ``texts``, in microseconds per text."""
     best = float("inf")
@@ -61,7 +52,8 @@ def main() -> None:
     rounds = parser.parse_args().rounds
     texts: list[str] = []
     for path in sorted((ROOT / "diagnostics" / "guides").glob("*.toml")):
-        texts += prose(engine.load_guide(tomllib.loads(path.read_text("utf-8"))))
+        guide = engine.load_guide(tomllib.loads(path.read_text("utf-8")))
+        texts += [text for _, _, text in richtext.prose(guide)]
     print(f"{len(texts)} prose texts in the shipped guides; best of {rounds} rounds, per text:")
     rows = [
         ("urlize (before)", lambda t: urlize(t, nofollow=True, autoescape=True)),

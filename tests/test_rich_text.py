@@ -9,23 +9,31 @@ from __future__ import annotations
 
 import html
 import re
+import tomllib
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from diagnostics import engine
 from diagnostics.catalog.richtext import (
     ALLOWED_TAGS,
+    dropped_links,
+    guide_warnings,
     link_target,
     render_block,
     render_inline,
     sanitise,
 )
+from diagnostics.checks import check_guide_links
 from diagnostics.engine import Fix, Question
 from diagnostics.engine.model import Choice
 from diagnostics.templatetags.guide_text import linkify, step_text
+from tests.guides import SMALL_GUIDE
 
 NEW_TAB = 'target="_blank" rel="noopener noreferrer"'
 SAYS_SO = '<span class="visually-hidden"> (opens in a new tab)</span>'
@@ -308,3 +316,42 @@ def test_every_shipped_guides_text_reads_as_typed(shipped_guide: Any) -> None:
         assert linked == re.findall(r'href="([^"]+)"', linkify(text))
         links += len(linked)
     assert links > 0
+
+
+# --- telling authors about links shown as text only --------------------------------
+
+
+def test_links_shown_as_text_only_are_listed_for_the_author() -> None:
+    text = "[Apple](support.apple.com) [ok](https://apple.com) [x](javascript:alert(1)) //a.b"
+    assert dropped_links(text) == ["support.apple.com", "javascript:alert(1)"]  # not bare text
+    assert dropped_links("Open icloud.com or [Apple](https://apple.com).") == []
+
+
+def test_a_guide_with_a_link_shown_as_text_only_gets_a_warning_naming_the_step() -> None:
+    data = tomllib.loads(
+        SMALL_GUIDE.format(slug="printer").replace(
+            '"Plug it back in."', '"Plug it back in ([how](apple.com/help))."'
+        )
+    )
+    (warning,) = guide_warnings(engine.load_guide(data))
+    assert warning.startswith("fix:replug: steps[2]: the link to 'apple.com/help' is shown as")
+
+
+@pytest.mark.django_db
+def test_the_system_check_warns_and_still_starts(
+    tmp_path: Path, settings: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = SMALL_GUIDE.format(slug="printer").replace(
+        'body = "Glad that worked."', 'body = "Glad that worked. [Tell us](/feedback/)."'
+    )
+    (tmp_path / "printer.toml").write_text(text, "utf-8")
+    settings.HELPDESK_GUIDES_DIR = tmp_path
+    (warning,) = check_guide_links()
+    assert warning.id == "guides.W001"
+    assert warning.msg.startswith("printer.toml: outcome:fixed: body: the link to '/feedback/'")
+    call_command("check")  # a warning, not an error: nothing stops
+    assert "guides.W001" in capsys.readouterr().err
+
+
+def test_the_shipped_guides_have_no_link_warnings(shipped_guide: engine.Guide) -> None:
+    assert guide_warnings(shipped_guide) == []

@@ -37,6 +37,8 @@ from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 
+from diagnostics import engine
+
 WEB_SCHEMES = frozenset({"http", "https"})
 LINK_SCHEMES = WEB_SCHEMES | {"mailto"}
 NEW_TAB = '<span class="visually-hidden"> (opens in a new tab)</span>'
@@ -94,7 +96,9 @@ def _check_links(state: StateCore) -> None:
                 following = block.children[index + 1 : index + 2]
                 href = _checked_href(token, following[0].content if following else "")
                 dropped = href is None
-                if href is None:
+                if href is None:  # left out; an author's own link is noted for guide_warnings
+                    if token.markup != "linkify":
+                        state.env.setdefault("dropped", []).append(token.attrGet("href") or "")
                     continue
                 token.attrs = {"href": href}  # no title, nothing else the author wrote
                 token.meta = {"new_tab": urlsplit(href).scheme.lower() in WEB_SCHEMES}
@@ -164,3 +168,45 @@ def render_block(text: str) -> str:
 def render_inline(text: str) -> str:
     """``text`` as safe HTML inside one element (a step, a why, a note): no paragraphs or lists."""
     return sanitise(_MD.renderInline(text)).strip()
+
+
+# --- for authors: what the subset would not keep ----------------------------------
+
+BLOCK_FIELDS = frozenset({("question", "help"), ("outcome", "body")})
+
+
+def prose(guide: engine.Guide) -> list[tuple[str, str, str]]:
+    """Every text of ``guide`` drawn in the subset: (step key, field, text)."""
+    found: list[tuple[str, str, str]] = []
+    for question in guide.questions:
+        found.append((engine.step_key(question), "help", question.help))
+    for fix in guide.fixes:
+        key = engine.step_key(fix)
+        found += [(key, "why", fix.why), (key, "note", fix.note)]
+        found += [(key, f"steps[{n}]", line) for n, line in enumerate(fix.steps, 1)]
+    for outcome in guide.outcomes.values():
+        key = engine.step_key(outcome)
+        found.append((key, "body", outcome.body))
+        found += [(key, f"steps[{n}]", line) for n, line in enumerate(outcome.steps, 1)]
+    return [(key, field, text) for key, field, text in found if text]
+
+
+def dropped_links(text: str) -> list[str]:
+    """The targets of links in ``text`` that are shown as text only (not http(s) or mailto)."""
+    env: dict[str, Any] = {}
+    _MD.parse(text, env)
+    return list(env.get("dropped", []))
+
+
+def guide_warnings(guide: engine.Guide) -> list[str]:
+    """A sentence per link in ``guide``'s prose that people will see as text only.
+
+    Not errors: the text is still shown, and a guide may mean it. But an author
+    who wrote ``[Apple](support.apple.com)`` (no https://) meant a link.
+    """
+    return [
+        f"{key}: {field}: the link to {target!r} is shown as text only; "
+        "links go to https://, http:// or mailto: addresses"
+        for key, field, text in prose(guide)
+        for target in dropped_links(text)
+    ]
