@@ -5,7 +5,8 @@ edit) is published the normal way and walked through every kind of screen: a
 question, a fix, each kind of outcome, the escalation. Throughout, no dialog
 opens, no console line names the payloads' marker, no request leaves for
 another address (every one is caught and refused), the page holds no markup a
-payload made, and every page keeps its strict Content-Security-Policy.
+payload made, and every page keeps its strict Content-Security-Policy. On a
+phone, long unbroken text (an address, a payload) wraps: nothing scrolls sideways.
 
 Phone screenshots (390×844) of a fix screen, the hostile guide's and the
 shipped guide's, go to ``screenshots/``.
@@ -26,6 +27,7 @@ from diagnostics.models import Guide
 from tests.hostile_guide import MARKER, OUTSIDE, SLUG, write_hostile_guides
 
 from .driver import ALL_FINE, GUIDE_URL, Helpdesk
+from .test_phone_layout import sideways_overflow
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -166,6 +168,7 @@ def walk(page: Page, *, gate: str, fixes: str, shots: Path | None = None) -> lis
     seen = []
     while True:
         assert_no_payload_markup(page)
+        assert sideways_overflow(page) <= 0  # long unbroken text wraps on a phone
         kind = screen_kind(page)
         seen.append(kind)
         if shots is not None and kind in ("question", "fix"):
