@@ -122,3 +122,16 @@ def test_a_guide_author_can_create_edit_and_publish(guide: Guide) -> None:
     assert guide.title == "iPhone contacts not in iCloud"
     log = list(AuthorLogEntry.objects.order_by("id").values_list("username", "action"))
     assert log == [("ada", "created"), ("ada", "edited"), ("ada", "published")]
+
+
+def test_deleting_drafts_is_logged_one_by_one(guide: Guide) -> None:
+    browser = author()
+    drafts = [new_version(browser, guide.pk) for _ in range(2)]
+    response = browser.post(
+        DRAFTS,
+        {"action": "delete_selected", "_selected_action": [d.pk for d in drafts], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not GuideDraft.objects.exists()
+    deleted = AuthorLogEntry.objects.filter(action="deleted").values_list("detail", flat=True)
+    assert sorted(deleted) == sorted(f"draft {d.pk}" for d in drafts)

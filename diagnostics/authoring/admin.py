@@ -504,6 +504,10 @@ class GuideDraftAdmin(admin.ModelAdmin):
     def delete_model(self, request: HttpRequest, obj: GuideDraft) -> None:
         services.delete_draft(user=request.user, draft=obj)
 
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[GuideDraft]) -> None:
+        for draft in queryset:  # one at a time, so the author log names each
+            services.delete_draft(user=request.user, draft=draft)
+
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.has_perm(PERM_EDIT)
 
