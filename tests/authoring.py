@@ -20,7 +20,7 @@ def guide_authors() -> Group:
     data migrations made included (tests/test_authoring_permissions.py checks
     the group the migration makes).
     """
-    made_by = importlib.import_module("diagnostics.migrations.0011_authoring")
+    made_by = importlib.import_module("diagnostics.migrations.0009_authoring")
     group, created = Group.objects.get_or_create(name=made_by.GROUP)
     if created:
         group.permissions.set(
