@@ -93,10 +93,6 @@ def open_ticket(
     return ticket
 
 
-def has_ticket(*, diagnosis: Diagnosis) -> bool:
-    return Ticket.objects.filter(diagnosis=diagnosis).exists()
-
-
 def _notify(ticket: Ticket) -> None:
     """Email support about a new ticket, if an address is configured.
 
@@ -106,28 +102,34 @@ def _notify(ticket: Ticket) -> None:
     to = settings.HELPDESK_SUPPORT_EMAIL
     if not to:
         return
-    diagnosis = ticket.diagnosis
-    guide = guide_for_version(diagnosis.guide_version_id)
-    admin_path = reverse("admin:diagnostics_ticket_change", args=[ticket.pk])
-    lines = [
-        f"A person asked for help with: {guide.title}",
-        f"Support code: {diagnosis.support_code}",
-        "",
-        f"Name: {ticket.name or '(not given)'}",
-        f"Email: {ticket.email or '(not given)'}",
-        f"Phone: {ticket.phone or '(not given)'}",
-        "",
-        "Message:",
-        ticket.message or "(none)",
-        "",
-        f"The ticket and everything they tried: {admin_path}",
-    ]
     try:
         send_mail(
-            subject=f"[{settings.HELPDESK_SITE_NAME}] Help needed: {diagnosis.support_code}",
-            message="\n".join(lines),
+            subject=f"[{settings.HELPDESK_SITE_NAME}] Help needed: {ticket.diagnosis.support_code}",
+            message=_email_body(ticket),
             from_email=None,
             recipient_list=[to],
         )
-    except Exception:  # any backend failure: the ticket stays, staff see it in the admin
-        logger.exception("Could not email support about ticket %s", ticket.pk)
+    except Exception as error:  # any backend failure: the ticket stays, staff see it in the admin
+        # The kind of failure only: a mail server's words may quote addresses.
+        logger.error("Could not email support about ticket %s: %s", ticket.pk, type(error).__name__)
+
+
+def _email_body(ticket: Ticket) -> str:
+    diagnosis = ticket.diagnosis
+    guide = guide_for_version(diagnosis.guide_version_id)
+    admin_path = reverse("admin:diagnostics_ticket_change", args=[ticket.pk])
+    return "\n".join(
+        [
+            f"A person asked for help with: {guide.title}",
+            f"Support code: {diagnosis.support_code}",
+            "",
+            f"Name: {ticket.name or '(not given)'}",
+            f"Email: {ticket.email or '(not given)'}",
+            f"Phone: {ticket.phone or '(not given)'}",
+            "",
+            "Message:",
+            ticket.message or "(none)",
+            "",
+            f"The ticket, with everything they tried, in the admin: {admin_path}",
+        ]
+    )
