@@ -10,9 +10,11 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -20,6 +22,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 
 from diagnostics import engine
+from diagnostics.insight.export import csv_lines, export_list, export_rows
 from diagnostics.insight.learned import learned_order
 from diagnostics.insight.reports import guide_report
 from diagnostics.insight.transcript import Entry, transcript
@@ -191,7 +194,37 @@ class DiagnosisAdmin(ReadOnlyAdmin):
     search_help_text = "Search by support code, e.g. K7P-4QX"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Diagnosis]:
+        if getattr(request, "exporting", False):  # the CSV needs no count per row
+            return super().get_queryset(request)
         return super().get_queryset(request).annotate(fixes=Count("attempts"))
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        changelist = super().get_changelist(request, **kwargs)
+        return export_list(changelist) if getattr(request, "exporting", False) else changelist
+
+    def get_urls(self) -> list[URLPattern]:
+        export = path(
+            "export/",
+            self.admin_site.admin_view(self.export_view),
+            name="diagnostics_diagnosis_export",
+        )
+        return [export, *super().get_urls()]
+
+    def export_view(self, request: HttpRequest) -> StreamingHttpResponse:
+        """The changelist's diagnoses, as filtered and searched, as CSV (streamed)."""
+        if not request.user.has_perm("diagnostics.export_diagnosis"):
+            raise PermissionDenied
+        request.exporting = True  # type: ignore[attr-defined]
+        try:
+            diagnoses = self.get_changelist_instance(request).queryset
+        except IncorrectLookupParameters:  # a filter the changelist does not offer
+            raise BadRequest("Unknown filter for the diagnosis export.") from None
+        response = StreamingHttpResponse(
+            csv_lines(export_rows(diagnoses)), content_type="text/csv; charset=utf-8"
+        )
+        stamp = localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="diagnoses-{stamp}.csv"'
+        return response
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Diagnosis], search_term: str
