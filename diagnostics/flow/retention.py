@@ -90,11 +90,14 @@ def contact_details(*, older_than: timedelta, now: datetime | None = None) -> li
 def old_diagnoses(*, older_than: timedelta, now: datetime | None = None) -> Rule:
     """Diagnoses last changed more than ``older_than`` ago, unless their ticket is open."""
     before = (now or timezone.now()) - older_than
-    open_ticket = Q(ticket__status__in=[Ticket.Status.NEW, Ticket.Status.IN_PROGRESS])
+    # A subquery, not a join: PostgreSQL locks no row of an outer join's nullable side.
+    open_tickets = Ticket.objects.filter(
+        status__in=[Ticket.Status.NEW, Ticket.Status.IN_PROGRESS]
+    ).values("diagnosis_id")
     return Rule(
         reason=f"last changed over {older_than.days} days ago, with their answers, fix"
         " attempts, step events, tickets and feedback (kept: any with an open ticket)",
-        rows=Diagnosis.objects.filter(updated__lt=before).exclude(open_ticket),
+        rows=Diagnosis.objects.filter(updated__lt=before).exclude(pk__in=open_tickets),
     )
 
 
