@@ -140,7 +140,7 @@ def test_members_cannot_delete_anything(support: Client, ticket: Ticket, what: s
         "ticket": ticket.pk,
         "diagnosis": ticket.diagnosis.pk,
         "feedback": Feedback.objects.get().pk,
-        "guide": Guide.objects.get().pk,
+        "guide": ticket.diagnosis.guide_version.guide_id,
     }[what]
     assert support.get(f"{ADMIN}/{what}/{pk}/delete/").status_code == 403
     assert support.post(f"{ADMIN}/{what}/{pk}/delete/", {"post": "yes"}).status_code == 403
