@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
-from diagnostics import engine
-from diagnostics.models import Diagnosis, Feedback
+from diagnostics import engine, events
+from diagnostics.models import Diagnosis, Feedback, guide_for_version
 from diagnostics.support.text import plain_text
 
 
@@ -29,8 +29,11 @@ def record_feedback(
         raise NotAnEnd
     try:
         with transaction.atomic():
-            return Feedback.objects.create(
+            feedback = Feedback.objects.create(
                 diagnosis=diagnosis, helpful=helpful, comment=plain_text(comment)
             )
     except IntegrityError:  # a second answer, or a double submit
         raise AlreadyAnswered from None
+    guide = guide_for_version(diagnosis.guide_version_id).slug
+    events.emit("feedback", diagnosis, guide=guide, helpful="yes" if helpful else "no")
+    return feedback

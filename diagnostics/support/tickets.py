@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from diagnostics import engine
+from diagnostics import engine, events
 from diagnostics.models import Diagnosis, Ticket, guide_for_version
 from diagnostics.support.text import plain_text
 
@@ -89,6 +89,13 @@ def open_ticket(
             )
     except IntegrityError:  # a double submit: the first one stored it
         raise AlreadySent from None
+    events.emit(
+        "ticket_opened",
+        diagnosis,
+        guide=guide_for_version(diagnosis.guide_version_id).slug,
+        email="yes" if ticket.email else "no",
+        phone="yes" if ticket.phone else "no",
+    )
     transaction.on_commit(lambda: _notify(ticket))
     return ticket
 
