@@ -17,12 +17,24 @@ down a lot); then all of them again untraced, for the export's real speed.
 
 Flat memory means the two peaks are about the same although one export is ten
 times the other. It prints figures; it is not a test.
+
+On the 2-core test machine, shared with other work (SQLite, the defaults: 250,000
+diagnoses, 1,500,000 answers, 1,000,000 fix attempts; seeding took 19 minutes):
+
+    export          rows   MB out  seconds  peak MB
+    a tenth      250,000     56.3     99.3     8.03
+    all        2,500,000    564.8   1021.0     5.19
+    all, untraced 2,500,000 564.8    205.1        -
+
+The peak stays at a few megabytes for ten times the rows: the CSV is never
+held whole, only a chunk of 1,000 diagnoses and their entries at a time.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -83,6 +95,7 @@ def main() -> int:
         rows, size, seconds, peak = _download(staff, query, traced=traced)
         shown = f"{peak / 1e6:>8.2f}" if traced else f"{'-':>8}"
         print(f"{name:>14} {rows:>10,} {size / 1e6:>8.1f} {seconds:>8.1f} {shown}")
+    shutil.rmtree(folder)  # the SQLite file is about a gigabyte at the default size
     return 0
 
 
