@@ -21,10 +21,10 @@ times the other. It prints figures; it is not a test.
 On the 2-core test machine, shared with other work (SQLite, the defaults: 250,000
 diagnoses, 1,500,000 answers, 1,000,000 fix attempts; seeding took 19 minutes):
 
-    export          rows   MB out  seconds  peak MB
-    a tenth      250,000     56.3     99.3     8.03
-    all        2,500,000    564.8   1021.0     5.19
-    all, untraced 2,500,000 564.8    205.1        -
+            export       rows   MB out  seconds  peak MB
+           a tenth    250,000     56.3     99.3     8.03
+               all  2,500,000    564.8   1021.0     5.19
+     all, untraced  2,500,000    564.8    205.1        -
 
 The peak stays at a few megabytes for ten times the rows: the CSV is never
 held whole, only a chunk of 1,000 diagnoses and their entries at a time.
