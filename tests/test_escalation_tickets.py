@@ -12,8 +12,11 @@ import re
 import pytest
 from django.core import mail
 from django.test import Client
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
-from diagnostics.models import Diagnosis, Ticket
+from diagnostics.models import Diagnosis, Feedback, Ticket
 from tests.conftest import Flow
 from tests.test_embed import EMBEDDER, Iframe
 
@@ -298,3 +301,40 @@ def test_the_escalation_screen_is_short_outside_its_disclosure(escalated: Flow) 
     outside = re.sub(r"<details.*?</details>", "", panel, flags=re.S)
     text = re.sub(r"<[^>]+>", " ", outside)
     assert len(text.split()) <= 120
+
+
+TEXT = st.one_of(
+    st.text(max_size=300),
+    st.sampled_from(["", " ", "\x00", "<script>", "=1+1", "a@b.c", "+44 20 7946 0958"]),
+)
+
+
+@given(
+    fields=st.fixed_dictionaries(
+        {},
+        optional={
+            name: TEXT
+            for name in ("name", "email", "phone", "message", "website", "helpful", "comment")
+        },
+    ),
+    endpoint=st.sampled_from(["escalate", "feedback"]),
+)
+@hypothesis_settings(
+    max_examples=60,
+    deadline=None,
+    database=None,  # no example database written into the work tree
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_whatever_is_posted_never_a_5xx_and_a_4xx_stores_nothing(
+    escalated: Flow, fields: dict[str, str], endpoint: str
+) -> None:
+    escalated.client.raise_request_exception = False
+    before = (Ticket.objects.count(), Feedback.objects.count())
+    response = escalated.client.post(
+        f"/guides/icloud-contacts/{endpoint}/", {**escalated.form(), **fields}
+    )
+    assert response.status_code < 500
+    if response.status_code >= 400:
+        assert (Ticket.objects.count(), Feedback.objects.count()) == before
+    for ticket in Ticket.objects.all():  # no tag survives in what is kept
+        assert not re.search(r"<[A-Za-z!/?]", ticket.name + ticket.phone + ticket.message)
