@@ -343,6 +343,7 @@ def restart(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 # --- the end screens' forms: a message to support, "Was this helpful?" -----------
 
 SENT_ALREADY = "We already have your answer to this. Thank you!"
+TICKET_ALREADY = "We already have your message: our support team will get back to you."
 
 
 def _end_screen(request: HtmxHttpRequest, slug: str) -> commands.State | HttpResponse:
@@ -386,7 +387,7 @@ def escalate(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             network=client_network(request),
         )
     except tickets.AlreadySent:
-        return _after_post(request, state.guide, state, notice=SENT_ALREADY, moved=False)
+        return _after_post(request, state.guide, state, notice=TICKET_ALREADY, moved=False)
     except tickets.TooManyTickets:
         return _flow_error(request, state.guide, TooManyMessages())
     except tickets.TicketsOff:
