@@ -6,11 +6,12 @@ import csv
 import io
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.test import Client
 
 from diagnostics.insight.export import safe_cell
 from diagnostics.models import Answer, Diagnosis, FixAttempt
+from tests import support_staff
 from tests.conftest import Flow
 
 pytestmark = pytest.mark.django_db
@@ -20,11 +21,7 @@ EXPORT = "/admin/diagnostics/diagnosis/export/"
 
 @pytest.fixture
 def support(db: None) -> Client:
-    user = User.objects.create_user("sam", password=None, is_staff=True)
-    user.groups.add(Group.objects.get(name="Support staff"))
-    browser = Client()
-    browser.force_login(user)
-    return browser
+    return support_staff.logged_in(support_staff.member())
 
 
 @pytest.fixture
@@ -95,7 +92,7 @@ def test_the_changelist_links_to_the_export_with_its_filters(
 def test_staff_without_the_permission_get_a_403_and_no_link(guide, two_diagnoses) -> None:
     user = User.objects.create_user("viewer", password=None, is_staff=True)
     user.user_permissions.add(
-        *Group.objects.get(name="Support staff").permissions.exclude(codename="export_diagnosis")
+        *support_staff.support_staff().permissions.exclude(codename="export_diagnosis")
     )
     browser = Client()
     browser.force_login(user)

@@ -7,10 +7,11 @@ the admin as they would.
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.test import Client
 
 from diagnostics.models import Diagnosis, Feedback, Guide, Ticket
+from tests import support_staff
 from tests.conftest import Flow
 
 pytestmark = pytest.mark.django_db
@@ -20,16 +21,12 @@ ADMIN = "/admin/diagnostics"
 
 @pytest.fixture
 def member(db: None) -> User:
-    user = User.objects.create_user("sam", password=None, is_staff=True)
-    user.groups.add(Group.objects.get(name="Support staff"))
-    return user
+    return support_staff.member()
 
 
 @pytest.fixture
 def support(member: User) -> Client:
-    browser = Client()
-    browser.force_login(member)
-    return browser
+    return support_staff.logged_in(member)
 
 
 @pytest.fixture
@@ -41,8 +38,8 @@ def ticket(guide: Guide, unsure: dict[str, str]) -> Ticket:
     return Ticket.objects.get()
 
 
-def test_a_fresh_database_has_the_group_with_its_permissions() -> None:
-    group = Group.objects.get(name="Support staff")
+def test_the_group_has_exactly_its_permissions() -> None:
+    group = support_staff.support_staff()
     assert set(group.permissions.values_list("codename", flat=True)) == {
         "view_diagnosis",
         "export_diagnosis",
