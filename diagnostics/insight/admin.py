@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -20,11 +20,15 @@ from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 
 from diagnostics import engine
+from diagnostics.insight.dashboard import default_filters, initial_filters
+from diagnostics.insight.forms import DashboardFilters
 from diagnostics.insight.learned import learned_order
+from diagnostics.insight.page import dashboard_page
 from diagnostics.insight.reports import guide_report
 from diagnostics.insight.transcript import Entry, transcript
 from diagnostics.learning.evidence import forget_evidence
 from diagnostics.models import Diagnosis, FixAttempt, Guide, GuideVersion, guide_for_version
+from ops.pages import render_page
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -259,3 +263,41 @@ class FixAttemptAdmin(ReadOnlyAdmin):
         """The fix as people saw it, in its guide version's words."""
         fix = guide_for_version(attempt.diagnosis.guide_version_id).fix(attempt.fix)
         return fix.title if fix else attempt.fix
+
+
+# --- the staff dashboard ------------------------------------------------------------
+
+
+def dashboard_view(request: HttpRequest) -> HttpResponse:
+    """Outcomes, fixes, the funnel, time and the trend, for the filters in the query string."""
+    if not request.user.has_perm("diagnostics.view_diagnosis"):
+        raise PermissionDenied
+    form = DashboardFilters(request.GET or None)
+    valid = form.is_valid() if request.GET else True
+    if request.GET and not valid:
+        page = None
+    else:
+        filters = form.filters() if request.GET else default_filters()
+        page = dashboard_page(filters=filters)
+    context = {
+        **admin.site.each_context(request),
+        "title": "Dashboard",
+        "form": form if request.GET else DashboardFilters(initial=initial_filters()),
+        "page": page,
+        "abandon_hours": settings.HELPDESK_ABANDON_AFTER_HOURS,
+        "time_zone": settings.TIME_ZONE,
+    }
+    return render_page(
+        request, "admin/diagnostics/dashboard.html", context, status=200 if page else 400
+    )
+
+
+def dashboard_urls() -> list[URLPattern]:
+    """The dashboard's address, for the project's urls (before the admin's own)."""
+    return [
+        path(
+            "admin/diagnostics/dashboard/",
+            admin.site.admin_view(dashboard_view),
+            name="diagnostics_dashboard",
+        )
+    ]
