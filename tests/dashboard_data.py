@@ -89,7 +89,11 @@ def second_version(guide: Guide) -> GuideVersion:
     first = guide.current_version
     assert first is not None
     return GuideVersion.objects.create(
-        guide=guide, number=first.number + 1, checksum="b" * 64, source=first.source, data=first.data
+        guide=guide,
+        number=first.number + 1,
+        checksum="b" * 64,
+        source=first.source,
+        data=first.data,
     )
 
 

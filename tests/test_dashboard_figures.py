@@ -98,7 +98,13 @@ def test_a_diagnosis_shown_a_step_twice_counts_once_and_start_over_is_no_exit(
         at=NOW.replace(day=8),
         status="abandoned",
         last_step=q,
-        events=[shown(q), answered(q, 10), shown("fix:restart"), ("back", "fix:restart", 5), shown(q)],
+        events=[
+            shown(q),
+            answered(q, 10),
+            shown("fix:restart"),
+            ("back", "fix:restart", 5),
+            shown(q),
+        ],
     )
     make(  # started over: its last event is the start over, not a step on screen
         version,
