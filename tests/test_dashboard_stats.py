@@ -45,7 +45,8 @@ def test_wilson_interval_without_a_sample_is_none_and_bad_counts_are_refused() -
 
 def test_the_interval_narrows_as_the_sample_grows() -> None:
     small, large = wilson_interval(5, 10), wilson_interval(500, 1000)
-    assert small is not None and large is not None
+    assert small is not None
+    assert large is not None
     assert large.high - large.low < small.high - small.low
     assert large.low < 0.5 < large.high
 
@@ -59,7 +60,8 @@ def test_buckets_cover_every_time_once() -> None:
     assert bucket_bounds(len(SECOND_BUCKETS)) == (86400, None)
     for seconds in (0, 7, 59, 60, 61, 599, 3600, 100000):
         low, high = bucket_bounds(bucket_of(seconds))
-        assert low <= seconds and (high is None or seconds < high)
+        assert low <= seconds
+        assert high is None or seconds < high
 
 
 def test_median_of_a_histogram_is_the_bucket_of_the_lower_middle_value() -> None:

@@ -16,6 +16,20 @@ from dataclasses import dataclass
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+
+def _html(template: str, /, *args: object, **kwargs: object) -> SafeString:
+    """``format_html`` with numbers written as short decimals (one place at most)."""
+
+    def short(value: object) -> object:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return f"{value:.1f}".removesuffix(".0")
+        return value
+
+    return format_html(
+        template, *[short(a) for a in args], **{k: short(v) for k, v in kwargs.items()}
+    )
+
+
 WIDTH = 360  # the viewBox width: drawn about 1:1 on a phone, scaled on wider screens
 PATTERNS = ("solid", "hatch", "dots", "cross", "light")
 
@@ -27,8 +41,8 @@ class Bar:
     text: str  # the value in words, printed beside the bar
 
 
-def _defs() -> SafeString:
-    return format_html(
+def _defs(chart_id: str) -> SafeString:
+    return _html(
         "<defs>"
         '<pattern id="{p}-hatch" width="6" height="6" patternUnits="userSpaceOnUse"'
         ' patternTransform="rotate(45)"><rect width="6" height="6" class="chart-bg"/>'
@@ -40,7 +54,7 @@ def _defs() -> SafeString:
         '<rect width="6" height="6" class="chart-bg"/>'
         '<path d="M0 0L6 6M6 0L0 6" class="chart-ink" stroke-width="1.2"/></pattern>'
         "</defs>",
-        p="pat",
+        p=chart_id,
     )
 
 
@@ -52,31 +66,31 @@ def _fill(pattern: str) -> str:
     return ""
 
 
-def _rect(x: float, y: float, w: float, h: float, pattern: str) -> SafeString:
+def _rect(chart_id: str, x: float, y: float, w: float, h: float, pattern: str) -> SafeString:
     css = _fill(pattern)
     if css:
-        return format_html(
-            '<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" class="{} chart-edge"/>',
+        return _html(
+            '<rect x="{}" y="{}" width="{}" height="{}" class="{} chart-edge"/>',
             x,
             y,
             w,
             h,
             css,
         )
-    return format_html(
-        '<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" fill="url(#pat-{})"'
-        ' class="chart-edge"/>',
+    return _html(
+        '<rect x="{}" y="{}" width="{}" height="{}" fill="url(#{}-{})" class="chart-edge"/>',
         x,
         y,
         w,
         h,
+        chart_id,
         pattern,
     )
 
 
 def _svg(chart_id: str, title: str, desc: str, height: float, body: SafeString) -> SafeString:
-    return format_html(
-        '<svg class="chart" viewBox="0 0 {w} {h:.0f}" role="img"'
+    return _html(
+        '<svg class="chart" viewBox="0 0 {w} {h}" role="img"'
         ' aria-labelledby="{id}-title {id}-desc" xmlns="http://www.w3.org/2000/svg">'
         '<title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>'
         "{defs}{body}</svg>",
@@ -85,7 +99,7 @@ def _svg(chart_id: str, title: str, desc: str, height: float, body: SafeString) 
         id=chart_id,
         title=title,
         desc=desc,
-        defs=_defs(),
+        defs=_defs(chart_id),
         body=body,
     )
 
@@ -107,12 +121,12 @@ def bar_chart(
         width = max(room * bar.value / longest, 1 if bar.value else 0)
         pattern = PATTERNS[i % len(PATTERNS)] if patterned else "solid"
         parts.append(
-            format_html(
-                '<text x="0" y="{:.0f}" class="chart-label">{}</text>{}'
-                '<text x="{:.1f}" y="{:.0f}" class="chart-value">{}</text>',
+            _html(
+                '<text x="0" y="{}" class="chart-label">{}</text>{}'
+                '<text x="{}" y="{}" class="chart-value">{}</text>',
                 y + 12,
                 _short(bar.label),
-                _rect(0, y + 17, width, 14, pattern),
+                _rect(chart_id, 0, y + 17, width, 14, pattern),
                 width + 6,
                 y + 29,
                 bar.text,
@@ -142,10 +156,10 @@ def interval_chart(*, chart_id: str, title: str, desc: str, rows: Sequence[Inter
         return left + span * value
 
     parts = [
-        format_html(
-            '<text x="{:.0f}" y="{}" class="chart-axis">0%</text>'
-            '<text x="{:.0f}" y="{}" class="chart-axis" text-anchor="middle">50%</text>'
-            '<text x="{:.0f}" y="{}" class="chart-axis" text-anchor="end">100%</text>',
+        _html(
+            '<text x="{}" y="{}" class="chart-axis">0%</text>'
+            '<text x="{}" y="{}" class="chart-axis" text-anchor="middle">50%</text>'
+            '<text x="{}" y="{}" class="chart-axis" text-anchor="end">100%</text>',
             x(0),
             scale_top,
             x(0.5),
@@ -158,9 +172,9 @@ def interval_chart(*, chart_id: str, title: str, desc: str, rows: Sequence[Inter
         y = top + i * row
         mid = y + 26
         parts.append(
-            format_html(
-                '<text x="0" y="{:.0f}" class="chart-label">{} · {}</text>'
-                '<line x1="{:.1f}" y1="{:.0f}" x2="{:.1f}" y2="{:.0f}" class="chart-grid"/>',
+            _html(
+                '<text x="0" y="{}" class="chart-label">{} · {}</text>'
+                '<line x1="{}" y1="{}" x2="{}" y2="{}" class="chart-grid"/>',
                 y + 12,
                 _short(item.label, 34),
                 item.text,
@@ -172,14 +186,14 @@ def interval_chart(*, chart_id: str, title: str, desc: str, rows: Sequence[Inter
         )
         if item.rate is not None and item.low is not None and item.high is not None:
             parts.append(
-                format_html(
-                    '<line x1="{:.1f}" y1="{:.0f}" x2="{:.1f}" y2="{:.0f}" class="chart-ink"'
+                _html(
+                    '<line x1="{}" y1="{}" x2="{}" y2="{}" class="chart-ink"'
                     ' stroke-width="2"/>'
-                    '<line x1="{:.1f}" y1="{:.0f}" x2="{:.1f}" y2="{:.0f}" class="chart-ink"'
+                    '<line x1="{}" y1="{}" x2="{}" y2="{}" class="chart-ink"'
                     ' stroke-width="2"/>'
-                    '<line x1="{:.1f}" y1="{:.0f}" x2="{:.1f}" y2="{:.0f}" class="chart-ink"'
+                    '<line x1="{}" y1="{}" x2="{}" y2="{}" class="chart-ink"'
                     ' stroke-width="2"/>'
-                    '<circle cx="{:.1f}" cy="{:.0f}" r="4.5" class="chart-solid chart-edge"/>',
+                    '<circle cx="{}" cy="{}" r="4.5" class="chart-solid chart-edge"/>',
                     x(item.low),
                     mid,
                     x(item.high),
@@ -199,8 +213,8 @@ def interval_chart(*, chart_id: str, title: str, desc: str, rows: Sequence[Inter
         if item.estimate is not None:
             cx = x(item.estimate)
             parts.append(
-                format_html(
-                    '<path d="M{:.1f} {:.0f}l5 5l-5 5l-5 -5z" class="chart-light chart-edge"/>',
+                _html(
+                    '<path d="M{} {}l5 5l-5 5l-5 -5z" class="chart-light chart-edge"/>',
                     cx,
                     mid - 5,
                 )
@@ -224,7 +238,7 @@ def trend_chart(*, chart_id: str, title: str, desc: str, days: Sequence[Day]) ->
     step = (right - left) / n
     most = max((day.count for day in days), default=0) or 1
     parts = [
-        format_html(
+        _html(
             '<text x="{}" y="11" class="chart-axis">Diagnoses per day (columns, up to {})</text>'
             '<line x1="{}" y1="{}" x2="{}" y2="{}" class="chart-grid"/>',
             left,
@@ -240,18 +254,18 @@ def trend_chart(*, chart_id: str, title: str, desc: str, days: Sequence[Day]) ->
         h = plot_h * day.count / most
         x = left + i * step
         if day.count:
-            parts.append(_rect(x + step * 0.15, top + plot_h - h, step * 0.7, h, "hatch"))
+            parts.append(_rect(chart_id, x + step * 0.15, top + plot_h - h, step * 0.7, h, "hatch"))
         if day.rate is not None:
             points.append((x + step / 2, top + plot_h * (1 - day.rate)))
     if len(points) > 1:
         path = " ".join(
             f"{'M' if i == 0 else 'L'}{px:.1f} {py:.1f}" for i, (px, py) in enumerate(points)
         )
-        parts.append(format_html('<path d="{}" class="chart-line" fill="none"/>', path))
+        parts.append(_html('<path d="{}" class="chart-line" fill="none"/>', path))
     for px, py in points:
         parts.append(
-            format_html(
-                '<rect x="{:.1f}" y="{:.1f}" width="5" height="5" class="chart-solid"/>',
+            _html(
+                '<rect x="{}" y="{}" width="5" height="5" class="chart-solid"/>',
                 px - 2.5,
                 py - 2.5,
             )
@@ -259,7 +273,7 @@ def trend_chart(*, chart_id: str, title: str, desc: str, days: Sequence[Day]) ->
     if days:
         base = top + plot_h + 14
         parts.append(
-            format_html(
+            _html(
                 '<text x="{}" y="{}" class="chart-axis">{}</text>'
                 '<text x="{}" y="{}" class="chart-axis" text-anchor="end">{}</text>'
                 '<text x="{}" y="{}" class="chart-axis">Squares and line: resolution rate,'
