@@ -101,8 +101,11 @@ def empty_figures() -> Figures:
 def add_figures(total: Figures, more: Mapping[str, Any]) -> Figures:
     """Add ``more`` into ``total`` (nested counts, key by key), and return ``total``."""
     for key, value in more.items():
-        if isinstance(value, Mapping):
-            add_figures(total.setdefault(key, {}), value)
+        if type(value) is dict:
+            into = total.get(key)
+            if into is None:
+                into = total[key] = {}
+            add_figures(into, value)
         else:
             total[key] = total.get(key, 0) + value
     return total
@@ -158,8 +161,9 @@ def _diagnosis_filter(scope: Scope, prefix: str = "") -> Q:
     return where & ~unanswered
 
 
-def _slice_fields(prefix: str = "") -> dict[str, Any]:
+def _slice_fields(scope: Scope, prefix: str = "") -> dict[str, Any]:
     return {
+        "d_day": _day_case(scope, prefix),
         "d_version": F(f"{prefix}guide_version_id"),
         "d_site": F(f"{prefix}embed_site_id"),
         "d_kind": F(f"{prefix}kind"),
@@ -184,34 +188,34 @@ def _bucket_case(field: str) -> Case:
 
 
 def count_slices(*, scope: Scope, now: datetime | None = None) -> dict[Slice, Figures]:
-    """The figures of every slice in ``scope``, straight from the diagnoses.
+    """The figures of every slice in ``scope``, straight from the diagnoses (five queries).
 
-    Day by day (five queries a day), so each query reads one day's rows by
-    the index on (kind, created) and no date is worked out row by row.
+    The rows are read by the index on (kind, created); the day of each
+    diagnosis is told by comparing ``created`` with each midnight of the
+    range, so no date function runs row by row.
     """
-    figures: dict[Slice, Figures] = {}
-    day = scope.start
-    while day < scope.end:
-        one_day = Scope(
-            start=day,
-            end=day + timedelta(days=1),
-            versions=scope.versions,
-            site=scope.site,
-            no_site=scope.no_site,
-            demo=scope.demo,
-        )
-        figures.update(_count_day(day=day, scope=one_day, now=now or timezone.now()))
-        day += timedelta(days=1)
-    return figures
+    return _count_days(scope=scope, now=now or timezone.now())
 
 
-def _count_day(*, day: date, scope: Scope, now: datetime) -> dict[Slice, Figures]:
+def _day_case(scope: Scope, prefix: str = "") -> Case | Value:
+    """Which day of ``scope`` a diagnosis started on, as a number from 0."""
+    days = (scope.end - scope.start).days
+    if days <= 1:
+        return Value(0, output_field=IntegerField())
+    whens = [
+        When(**{f"{prefix}created__lt": day_start(scope.start + timedelta(days=i + 1))}, then=i)
+        for i in range(days - 1)
+    ]
+    return Case(*whens, default=Value(days - 1), output_field=IntegerField())
+
+
+def _count_days(*, scope: Scope, now: datetime) -> dict[Slice, Figures]:
     idle_before = now - abandon_after()
     figures: dict[Slice, Figures] = {}
 
     def of(row: Mapping[str, Any]) -> Figures:
         key = Slice(
-            day=day,
+            day=scope.start + timedelta(days=row["d_day"]),
             guide_version=row["d_version"],
             embed_site=row["d_site"],
             demo=row["d_kind"] == Diagnosis.Kind.DEMO,
@@ -229,7 +233,7 @@ def _count_day(*, day: date, scope: Scope, now: datetime) -> dict[Slice, Figures
     diagnoses = Diagnosis.objects.filter(_diagnosis_filter(scope)).order_by()
     idle = Q(status=Diagnosis.Status.IN_PROGRESS, updated__lt=idle_before)
     rows = diagnoses.values(
-        **_slice_fields(),
+        **_slice_fields(scope),
         stat=Case(
             When(idle, then=Value(Diagnosis.Status.ABANDONED.value)),
             default=F("status"),
@@ -253,7 +257,7 @@ def _count_day(*, day: date, scope: Scope, now: datetime) -> dict[Slice, Figures
             last_step_shown=Subquery(last.values("step")[:1]),
         )
         .filter(last_action=StepEvent.Action.SHOWN)
-        .values(**_slice_fields(), step=F("last_step_shown"))
+        .values(**_slice_fields(scope), step=F("last_step_shown"))
         .annotate(n=Count("pk"))
     )
     for row in exits:
@@ -268,7 +272,7 @@ def _count_day(*, day: date, scope: Scope, now: datetime) -> dict[Slice, Figures
         )
         .order_by()
         .values(
-            **_slice_fields("diagnosis__"),
+            **_slice_fields(scope, "diagnosis__"),
             event=F("action"),
             event_step=F("step"),
             bucket=_bucket_case("seconds"),
@@ -289,7 +293,7 @@ def _count_day(*, day: date, scope: Scope, now: datetime) -> dict[Slice, Figures
     attempts = (
         FixAttempt.objects.filter(_diagnosis_filter(scope, "diagnosis__"))
         .order_by()
-        .values(**_slice_fields("diagnosis__"), tried_fix=F("fix"), outcome=F("result"))
+        .values(**_slice_fields(scope, "diagnosis__"), tried_fix=F("fix"), outcome=F("result"))
         .annotate(n=Count("pk"))
     )
     for row in attempts:
@@ -300,7 +304,7 @@ def _count_day(*, day: date, scope: Scope, now: datetime) -> dict[Slice, Figures
             fix[name] += row["n"]
 
     resolved = diagnoses.filter(status=Diagnosis.Status.RESOLVED).values(
-        **_slice_fields(), began=F("created"), ended=F("updated")
+        **_slice_fields(scope), began=F("created"), ended=F("updated")
     )
     for row in resolved:
         bucket = str(bucket_of((row["ended"] - row["began"]).total_seconds()))
