@@ -18,9 +18,9 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
+from django.views.decorators.http import require_safe
 
 from diagnostics import engine
-from diagnostics.insight.dashboard import default_filters, initial_filters
 from diagnostics.insight.forms import DashboardFilters
 from diagnostics.insight.learned import learned_order
 from diagnostics.insight.page import dashboard_page
@@ -268,21 +268,17 @@ class FixAttemptAdmin(ReadOnlyAdmin):
 # --- the staff dashboard ------------------------------------------------------------
 
 
+@require_safe
 def dashboard_view(request: HttpRequest) -> HttpResponse:
     """Outcomes, fixes, the funnel, time and the trend, for the filters in the query string."""
     if not request.user.has_perm("diagnostics.view_diagnosis"):
         raise PermissionDenied
-    form = DashboardFilters(request.GET or None)
-    valid = form.is_valid() if request.GET else True
-    if request.GET and not valid:
-        page = None
-    else:
-        filters = form.filters() if request.GET else default_filters()
-        page = dashboard_page(filters=filters)
+    form = DashboardFilters.from_query(request.GET)
+    page = dashboard_page(filters=form.filters()) if form.is_valid() else None
     context = {
         **admin.site.each_context(request),
         "title": "Dashboard",
-        "form": form if request.GET else DashboardFilters(initial=initial_filters()),
+        "form": form,
         "page": page,
         "abandon_hours": settings.HELPDESK_ABANDON_AFTER_HOURS,
         "time_zone": settings.TIME_ZONE,

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 
 def _html(template: str, /, *args: object, **kwargs: object) -> SafeString:
@@ -148,7 +148,7 @@ class Interval:
 
 def interval_chart(*, chart_id: str, title: str, desc: str, rows: Sequence[Interval]) -> SafeString:
     """A dot per rate with its 95% interval as a line, and the ranking's estimate as a diamond."""
-    row, top, scale_top = 40, 18, 12
+    row, top, scale_top = 40, 40, 34
     left, right = 4, WIDTH - 6
     span = right - left
 
@@ -156,6 +156,14 @@ def interval_chart(*, chart_id: str, title: str, desc: str, rows: Sequence[Inter
         return left + span * value
 
     parts = [
+        mark_safe(
+            '<circle cx="8" cy="9" r="4.5" class="chart-solid chart-edge"/>'
+            '<text x="16" y="13" class="chart-axis">raw success rate</text>'
+            '<line x1="118" y1="9" x2="138" y2="9" class="chart-ink" stroke-width="2"/>'
+            '<text x="142" y="13" class="chart-axis">95% interval</text>'
+            '<path d="M222 4l5 5l-5 5l-5 -5z" class="chart-light chart-edge"/>'
+            '<text x="231" y="13" class="chart-axis">ranking\'s estimate</text>'
+        ),
         _html(
             '<text x="{}" y="{}" class="chart-axis">0%</text>'
             '<text x="{}" y="{}" class="chart-axis" text-anchor="middle">50%</text>'
@@ -166,7 +174,7 @@ def interval_chart(*, chart_id: str, title: str, desc: str, rows: Sequence[Inter
             scale_top,
             x(1),
             scale_top,
-        )
+        ),
     ]
     for i, item in enumerate(rows):
         y = top + i * row

@@ -261,14 +261,3 @@ def default_range(now: datetime | None = None, days: int = 30) -> tuple[date, da
     """The last ``days`` days, today included."""
     end = today(now)
     return end - timedelta(days=days - 1), end
-
-
-def default_filters(now: datetime | None = None) -> Filters:
-    """Live diagnoses of every guide over the last 30 days."""
-    start, end = default_range(now)
-    return Filters(start=start, end=end)
-
-
-def initial_filters(now: datetime | None = None) -> dict[str, date]:
-    start, end = default_range(now)
-    return {"start": start, "end": end}

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django import forms
+from django.http import QueryDict
 
 from diagnostics.insight.dashboard import Filters, default_range
 from diagnostics.models import EmbedSite, Guide, GuideVersion
@@ -28,6 +29,17 @@ class DashboardFilters(forms.Form):
     end = forms.DateField(required=False, label="To", widget=forms.DateInput({"type": "date"}))
     site = forms.ChoiceField(required=False, label="Embedding site")
     demo = forms.BooleanField(required=False, label="Show demo data only")
+
+    @classmethod
+    def from_query(cls, query: QueryDict) -> DashboardFilters:
+        """The filters in a query string, the default dates filled in where none is given."""
+        data = query.copy()
+        first, last = default_range()
+        if not data.get("start"):
+            data["start"] = first.isoformat()
+        if not data.get("end"):
+            data["end"] = last.isoformat()
+        return cls(data)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
