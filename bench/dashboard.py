@@ -11,22 +11,30 @@ guides and two embedding sites, ``manage.py seed_demo_data --diagnoses N``
 production settings and gunicorn.conf.py, one sync worker, and a staff
 session. Each view is requested once to warm up, then ``--repeat`` times one
 after another; the median, fastest and slowest times of the whole HTTP
-request are printed, with the bare-WSGI figure of this machine (a hello-world
+request are printed, and the CPU time the worker spent per request (from
+/proc: on a machine shared with other work the wall time grows, the CPU time
+much less), with the bare-WSGI figure of this machine (a hello-world
 WSGI app under the same gunicorn settings, bench/hello_wsgi.py) beside them
 for scale.
 
 Target (issue 11): each dashboard view answers in 150 ms or less, median of
 5, on SQLite. The demo data is shown with the dashboard's "demo data only"
-filter, as live data would be. It prints figures; it is not a test.
+filter, as live data would be. ``--existing DATABASE_URL`` measures a database
+seeded before (``manage.py seed_demo_data``) instead of making one. It prints
+figures; it is not a test.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -34,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests import servers
 
 TARGET_MS = 150.0
+TIMEOUT = 120.0
 DASHBOARD = "/admin/diagnostics/dashboard/"
 
 SETUP = """
@@ -44,7 +53,8 @@ from django.contrib.auth.models import User
 from diagnostics.models import EmbedSite, Guide
 EmbedSite.objects.get_or_create(origin="https://shop.example.com", defaults={"name": "Shop"})
 EmbedSite.objects.get_or_create(origin="https://blog.example.org", defaults={"name": "Blog"})
-user = User.objects.create_superuser("bench", "bench@example.com", password=None)
+user = User.objects.filter(username="bench").first()
+user = user or User.objects.create_superuser("bench", "bench@example.com", password=None)
 session = import_module(settings.SESSION_ENGINE).SessionStore()
 session[SESSION_KEY] = str(user.pk)
 session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
@@ -53,6 +63,14 @@ session.create()
 guide = Guide.objects.order_by("pk").first()
 site = EmbedSite.objects.order_by("pk").first()
 print(session.session_key, guide.slug, guide.current_version_id, site.pk)
+"""
+
+
+COUNTS = """
+from diagnostics.models import Diagnosis, FixAttempt, StepEvent, Answer
+print(f"{Diagnosis.objects.filter(kind='demo').count()} demo diagnoses,"
+      f" {Answer.objects.count()} answers, {FixAttempt.objects.count()} fix attempts,"
+      f" {StepEvent.objects.count()} step events in the database")
 """
 
 
@@ -77,27 +95,50 @@ def _days(n: int) -> str:
     return f"start={time.strftime('%Y-%m-%d', start)}&end={time.strftime('%Y-%m-%d', end)}"
 
 
-def timed_get(base: str, path: str, cookie: str, repeat: int) -> tuple[list[float], int]:
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time the processes used so far (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+@dataclass
+class Timing:
+    wall_ms: list[float]
+    cpu_ms: float | None  # the worker's CPU per request, mean over the timed ones
+    status: int
+
+
+def timed_get(
+    base: str, path: str, cookie: str, repeat: int, pids: list[int] | None = None
+) -> Timing:
     headers = {"Host": base, "X-Forwarded-Proto": "https", "Cookie": cookie}
-    first = servers.request(base, "GET", path, headers=headers, timeout=120)  # warm-up
+    first = servers.request(base, "GET", path, headers=headers, timeout=TIMEOUT)  # warm-up
     times = []
+    cpu_before = cpu_seconds(pids) if pids else 0.0
     for _ in range(repeat):
         began = time.perf_counter()
-        response = servers.request(base, "GET", path, headers=headers, timeout=120)
+        response = servers.request(base, "GET", path, headers=headers, timeout=TIMEOUT)
         times.append(1000 * (time.perf_counter() - began))
         if response.status != first.status:
             raise RuntimeError(f"{path}: {first.status} then {response.status}")
-    return times, first.status
+    cpu = 1000 * (cpu_seconds(pids) - cpu_before) / repeat if pids else None
+    return Timing(times, cpu, first.status)
 
 
-def line(name: str, times: list[float], status: int, wsgi: float, target: bool) -> str:
+def line(name: str, timing: Timing, wsgi: float, target: bool) -> str:
+    times = timing.wall_ms
     median = statistics.median(times)
     mark = ""
     if target:
         mark = "  ok" if median <= TARGET_MS else f"  OVER {TARGET_MS:.0f} ms"
+    cpu = f"{timing.cpu_ms:6.0f}" if timing.cpu_ms is not None else "     -"
     return (
         f"  {name:<44} {median:8.1f} ms  (min {min(times):7.1f}, max {max(times):7.1f})"
-        f"  {median / wsgi:7.1f}x bare WSGI  [{status}]{mark}"
+        f"  cpu {cpu} ms  {median / wsgi:7.1f}x bare WSGI  [{timing.status}]{mark}"
     )
 
 
@@ -110,23 +151,39 @@ def bare_wsgi(repeat: int) -> float:
         extra_args=["--pythonpath", str(servers.ROOT / "bench")],
         ready_path="/",
     ) as server:
-        times, _ = timed_get(server.base, "/", "", max(repeat, 25))
-    return statistics.median(times)
+        return statistics.median(timed_get(server.base, "/", "", max(repeat, 25)).wall_ms)
+
+
+@contextlib.contextmanager
+def database(kind: str, workdir: Path, existing: str) -> Iterator[str]:
+    if existing:
+        yield existing
+    else:
+        with servers.fresh_database(kind, workdir, name="h_dashboard_bench") as url:
+            yield url
 
 
 def measure(
-    kind: str, workdir: Path, static_root: Path, diagnoses: int, repeat: int, wsgi: float
+    kind: str,
+    workdir: Path,
+    static_root: Path,
+    diagnoses: int,
+    repeat: int,
+    wsgi: float,
+    existing: str = "",
 ) -> None:
-    print(f"\n{kind}: {diagnoses} demo diagnoses")
-    with servers.fresh_database(kind, workdir, name="h_dashboard_bench") as url:
+    print(f"\n{kind}: {existing or f'{diagnoses} demo diagnoses'}")
+    with database(kind, workdir, existing) as url:
         env = servers.production_env(url, DJANGO_STATIC_ROOT=str(static_root))
         printed = servers.manage(env, "shell", "--no-imports", "-c", SETUP).split()
         session, slug, version, site = printed[-4:]
-        began = time.monotonic()
-        out = servers.manage(
-            env, "seed_demo_data", "--diagnoses", str(diagnoses), "--seed", "1", timeout=7200
-        )
-        print(f"  seed_demo_data: {time.monotonic() - began:.0f} s: {out.strip()}")
+        if not existing:
+            began = time.monotonic()
+            out = servers.manage(
+                env, "seed_demo_data", "--diagnoses", str(diagnoses), "--seed", "1", timeout=7200
+            )
+            print(f"  seed_demo_data: {time.monotonic() - began:.0f} s: {out.strip()}")
+        print(f"  {servers.manage(env, 'shell', '--no-imports', '-c', COUNTS).strip()}")
         began = time.monotonic()
         out = servers.manage(env, "rollup_dashboard", timeout=7200)
         print(f"  rollup_dashboard: {time.monotonic() - began:.0f} s: {out.strip()}")
@@ -134,12 +191,17 @@ def measure(
         with servers.Gunicorn(env, workers=1, log_path=log) as server:
             cookie = f"sessionid={session}"
             print(f"  bare WSGI on this machine: {wsgi:.1f} ms (median)")
+            print(f"  load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
             for name, path in views(slug, int(version), int(site)):
-                times, status = timed_get(server.base, path, cookie, repeat)
-                if status != 200:
-                    print(f"  {name}: status {status}\n{server.log_tail()}")
+                try:
+                    timing = timed_get(server.base, path, cookie, repeat, server.worker_pids())
+                except TimeoutError:
+                    print(f"  {name:<44} no answer within {TIMEOUT:.0f} s")
                     continue
-                print(line(name, times, status, wsgi, kind == "sqlite" and "dashboard" in name))
+                if timing.status != 200:
+                    print(f"  {name}: status {timing.status}\n{server.log_tail()}")
+                    continue
+                print(line(name, timing, wsgi, kind == "sqlite" and "dashboard" in name))
 
 
 def main() -> int:
@@ -147,6 +209,12 @@ def main() -> int:
     parser.add_argument("--diagnoses", type=int, default=300_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--databases", default="sqlite,postgres")
+    parser.add_argument(
+        "--existing",
+        default="",
+        help="measure this database (a DATABASE_URL, already seeded) instead of a fresh one;"
+        " with --databases naming its one kind",
+    )
     args = parser.parse_args()
     kinds = [kind.strip() for kind in args.databases.split(",") if kind.strip()]
     wsgi = bare_wsgi(args.repeat)
@@ -156,7 +224,15 @@ def main() -> int:
             if kind == "postgres" and not servers.postgres_reachable():
                 print("\npostgres: no server answers; skipped")
                 continue
-            measure(kind, Path(folder), static_root, args.diagnoses, args.repeat, wsgi)
+            measure(
+                kind,
+                Path(folder),
+                static_root,
+                args.diagnoses,
+                args.repeat,
+                wsgi,
+                existing=args.existing,
+            )
     return 0
 
 
