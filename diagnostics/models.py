@@ -185,9 +185,8 @@ class Diagnosis(models.Model):
     guide_version = models.ForeignKey(
         GuideVersion, on_delete=models.PROTECT, related_name="diagnoses"
     )
-    status = models.CharField(
-        max_length=16, choices=Status.choices, default=Status.IN_PROGRESS, db_index=True
-    )
+    # Indexed with ``created`` (Meta.indexes): a status alone uses it too.
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.IN_PROGRESS)
     support_code = models.CharField(max_length=7, unique=True, default=new_support_code)
     last_step = models.CharField(max_length=120, blank=True)
     revision = models.PositiveIntegerField(
@@ -254,18 +253,38 @@ class Diagnosis(models.Model):
         help_text="Set while this diagnosis's ending counts in the evidence: the guide's"
         " evidence tick it was recorded at (so going Back can take it out again).",
     )
+    # --- step events (see StepEvent): when the current step was shown, and
+    # which diagnosis replaced this one on Start over. Both nullable, so
+    # workers of the release before still insert diagnoses.
+    step_shown_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the current step was shown: the time a step event's seconds count from."
+        " Written with every change.",
+    )
+    replaced_by = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replaced",
+        help_text="The diagnosis the person opened when they started over from this one.",
+    )
     created = models.DateTimeField(auto_now_add=True, db_index=True)
     updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering: ClassVar = ["-created"]
         verbose_name_plural = "diagnoses"
-        permissions: ClassVar = [
-            ("export_diagnosis", "Can export diagnoses as CSV"),
-        ]
         indexes: ClassVar = [
+            # The admin's list filtered by status, newest first, without
+            # sorting every diagnosis of that status.
+            models.Index(fields=["status", "created"], name="diagnosis_by_status_created"),
             # The dashboard reads one day of live (or demo) diagnoses at a time.
             models.Index(fields=["kind", "created"], name="diagnosis_by_kind_day"),
+        ]
+        permissions: ClassVar = [
+            ("export_diagnosis", "Can export diagnoses as CSV"),
         ]
 
     def __str__(self) -> str:
