@@ -11,7 +11,8 @@ guides and two embedding sites, ``manage.py seed_demo_data --diagnoses N``
 production settings and gunicorn.conf.py, one sync worker, and a staff
 session. Each view is requested once to warm up, then ``--repeat`` times one
 after another; the median, fastest and slowest times of the whole HTTP
-request are printed, and the CPU time the worker spent per request (from
+request are printed, the time of the first (the dashboard's live counts are
+then reused for a minute), and the CPU time the worker spent per request (from
 /proc: on a machine shared with other work the wall time grows, the CPU time
 much less), with the bare-WSGI figure of this machine (a hello-world
 WSGI app under the same gunicorn settings, bench/hello_wsgi.py) beside them
@@ -110,13 +111,16 @@ class Timing:
     wall_ms: list[float]
     cpu_ms: float | None  # the worker's CPU per request, mean over the timed ones
     status: int
+    first_ms: float = 0.0  # the warm-up request: live counts not yet cached
 
 
 def timed_get(
     base: str, path: str, cookie: str, repeat: int, pids: list[int] | None = None
 ) -> Timing:
     headers = {"Host": base, "X-Forwarded-Proto": "https", "Cookie": cookie}
+    began = time.perf_counter()
     first = servers.request(base, "GET", path, headers=headers, timeout=TIMEOUT)  # warm-up
+    cold = 1000 * (time.perf_counter() - began)
     times = []
     cpu_before = cpu_seconds(pids) if pids else 0.0
     for _ in range(repeat):
@@ -126,7 +130,7 @@ def timed_get(
         if response.status != first.status:
             raise RuntimeError(f"{path}: {first.status} then {response.status}")
     cpu = 1000 * (cpu_seconds(pids) - cpu_before) / repeat if pids else None
-    return Timing(times, cpu, first.status)
+    return Timing(times, cpu, first.status, cold)
 
 
 def line(name: str, timing: Timing, wsgi: float, target: bool) -> str:
@@ -138,7 +142,8 @@ def line(name: str, timing: Timing, wsgi: float, target: bool) -> str:
     cpu = f"{timing.cpu_ms:6.0f}" if timing.cpu_ms is not None else "     -"
     return (
         f"  {name:<44} {median:8.1f} ms  (min {min(times):7.1f}, max {max(times):7.1f})"
-        f"  cpu {cpu} ms  {median / wsgi:7.1f}x bare WSGI  [{timing.status}]{mark}"
+        f"  cpu {cpu} ms  first {timing.first_ms:7.1f} ms  {median / wsgi:7.1f}x bare WSGI"
+        f"  [{timing.status}]{mark}"
     )
 
 

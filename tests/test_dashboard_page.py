@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import pytest
 from django.contrib.auth.models import Permission, User
+from django.core.cache import cache
 from django.test import Client
 
 from diagnostics.models import DailyRollup, Diagnosis, EmbedSite, Guide, forget_parsed_guides
@@ -13,6 +15,15 @@ from tests.dashboard_data import hand_counted
 from tests.test_csp import assert_runs_under_the_policy
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _no_cached_live_counts() -> Iterator[None]:
+    """Each test counts its own diagnoses, not a minute-old count of another test's."""
+    cache.clear()
+    yield
+    cache.clear()
+
 
 URL = "/admin/diagnostics/dashboard/"
 RANGE = "?start=2026-03-08&end=2026-03-10"
@@ -146,3 +157,16 @@ def test_hostile_guide_titles_are_escaped_in_charts_and_tables(guide: Guide) -> 
     assert "<script>alert(1)" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert not re.search(r"<b>bold</b>", html)
+
+
+def test_live_counts_are_reused_for_a_minute_and_then_counted_again(guide: Guide) -> None:
+    from diagnostics.insight import rollups
+
+    made = hand_counted(guide)
+    client = login()
+    assert "Diagnoses: 6 started" in client.get(URL + RANGE).content.decode()
+    made["A"].delete()
+    assert "Diagnoses: 6 started" in client.get(URL + RANGE).content.decode()  # cached
+    cache.clear()  # as when LIVE_SECONDS have passed
+    assert rollups.LIVE_SECONDS == 60
+    assert "Diagnoses: 5 started" in client.get(URL + RANGE).content.decode()

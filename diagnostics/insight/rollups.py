@@ -27,6 +27,7 @@ once. Preview diagnoses and those opened but never answered are left out.
 
 from __future__ import annotations
 
+import hashlib
 import zoneinfo
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import (
     Case,
@@ -60,6 +62,8 @@ from diagnostics.models import (
 )
 
 type Figures = dict[str, Any]
+
+LIVE_SECONDS = 60  # how long live counts are reused: the page says they may be a minute old
 
 OUTCOMES = ("started", "fixed", "explained", "escalated", "abandoned", "in_progress")
 FIX_COUNTS = ("shown", "tried", "fixed", "not_fixed", "cannot")
@@ -358,8 +362,20 @@ def figures_for(*, scope: Scope, now: datetime | None = None) -> dict[Slice, Fig
             no_site=scope.no_site,
             demo=scope.demo,
         )
-        stored.update(count_slices(scope=live, now=now))
+        stored.update(_live(scope=live, now=now))
     return stored
+
+
+def _live(*, scope: Scope, now: datetime | None) -> dict[Slice, Figures]:
+    """Live counts, kept in the cache for ``LIVE_SECONDS`` (unless ``now`` is given)."""
+    if now is not None:
+        return count_slices(scope=scope, now=now)
+    key = "dashboard-live:" + hashlib.sha256(repr(scope).encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        found = count_slices(scope=scope)
+        cache.set(key, found, LIVE_SECONDS)
+    return found
 
 
 def roll_up(*, now: datetime | None = None, since: date | None = None) -> tuple[date | None, int]:
