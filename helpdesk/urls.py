@@ -18,6 +18,8 @@ handler404 = "diagnostics.flow.views.not_found"
 urlpatterns = [
     # The staff dashboard: an admin page of its own (diagnostics/insight/).
     *dashboard_urls(),
+    # Staff walking a guide draft: the flow's views again (diagnostics/authoring/preview.py).
+    path("admin/preview/", include("diagnostics.authoring.preview_urls", namespace="preview")),
     path("admin/", admin.site.urls),
     # The flow for other sites' iframes: the same views, identified by a signed
     # token instead of the session cookie (diagnostics/embed/).

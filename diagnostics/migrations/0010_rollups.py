@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('diagnostics', '0008_step_shown_at'),
+        ('diagnostics', '0009_authoring'),
     ]
 
     operations = [
