@@ -175,3 +175,13 @@ def test_no_fix_calls_itself_the_last_resort_while_others_can_follow_it(
         if fix.id in followed:
             words = f"{fix.title} {fix.why}".lower()
             assert "last resort" not in words, fix.id
+
+
+def test_an_apple_outage_says_what_to_do_once_apple_has_fixed_it(
+    shipped_guide: engine.Guide,
+) -> None:
+    # Progress is kept in the browser: coming back later shows this same screen,
+    # so it has to say that Start over is the way to try again.
+    outage = shipped_guide.outcomes["apple_outage"]
+    assert "apple.com/support/systemstatus" in outage.body
+    assert "come back here and tap Start over" in outage.body
