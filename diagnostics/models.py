@@ -468,3 +468,77 @@ class EvidenceQuota(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day}: {self.count}"
+
+
+# --- authoring: drafts in the admin and who did what -----------------------------
+
+
+class GuideDraft(models.Model):
+    """A guide being written or changed in the admin; published as a new GuideVersion.
+
+    ``data`` is the guide as plain data, in the guide-file shape (what
+    ``tomllib`` reads from a guide file), so the one validator checks it.
+    ``base_version`` is the version it was copied from (None for a new guide).
+    ``revision`` is bumped on every save: a form from an older page changes nothing.
+    """
+
+    slug = models.SlugField(help_text="The guide's slug: its address and its file name.")
+    base_version = models.ForeignKey(
+        GuideVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    data = models.JSONField(default=dict)
+    revision = models.PositiveIntegerField(default=0)
+    published_version = models.ForeignKey(
+        GuideVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering: ClassVar = ["-updated"]
+        verbose_name = "guide draft"
+        permissions: ClassVar = [
+            ("publish_guidedraft", "Can publish guide drafts and roll guides back"),
+        ]
+
+    def __str__(self) -> str:
+        title = self.data.get("guide", {}).get("title", "") if isinstance(self.data, dict) else ""
+        return f"{self.slug}: {title}" if title else self.slug
+
+
+class AuthorLogEntry(models.Model):
+    """Who created, edited, published or rolled back which guide, and when. Append-only."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", "Created a draft"
+        EDITED = "edited", "Edited a draft"
+        IMPORTED = "imported", "Imported a guide file"
+        PUBLISHED = "published", "Published"
+        ROLLED_BACK = "rolled_back", "Rolled back"
+        DELETED = "deleted", "Deleted a draft"
+
+    user = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    username = models.CharField(max_length=150, help_text="Kept if the account is deleted.")
+    action = models.CharField(max_length=16, choices=Action.choices)
+    guide_slug = models.SlugField()
+    draft = models.ForeignKey(
+        GuideDraft, on_delete=models.SET_NULL, null=True, blank=True, related_name="log"
+    )
+    version = models.ForeignKey(
+        GuideVersion, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    detail = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering: ClassVar = ["-at", "-id"]
+        verbose_name = "author log entry"
+        verbose_name_plural = "author log"
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.action} {self.guide_slug}"

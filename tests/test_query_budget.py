@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from diagnostics.learning import evidence
 from diagnostics.models import Diagnosis, Guide, guide_for_version
+from tests.authoring import DRAFTS, author, new_version
 from tests.conftest import Flow
 
 # Measured as production runs it: no test transaction around each request, so
@@ -242,3 +243,15 @@ def test_the_step_that_ends_a_diagnosis_records_it_in_the_same_transaction(
         "diagnostics_stepevent",
     ]
     assert len(ending) - len(data) <= 2  # all in one transaction
+
+
+def test_the_authoring_pages_keep_to_a_fixed_budget(
+    guide: Guide, django_assert_max_num_queries
+) -> None:
+    """A draft page reads the session, the user, its permissions and the draft: a fixed
+    handful of queries, not one per step (the steps live in the draft's one JSON column)."""
+    browser = author()
+    draft = new_version(browser, guide.pk)
+    for page in ("change/", "review/", "fix/0/", "toml/"):
+        with django_assert_max_num_queries(6):
+            assert browser.get(f"{DRAFTS}{draft.pk}/{page}").status_code == 200
