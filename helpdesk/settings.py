@@ -311,6 +311,9 @@ HELPDESK_EMBED_ORIGINS = env_origins("HELPDESK_EMBED_ORIGINS")
 HELPDESK_UNANSWERED_RETENTION_HOURS = env_int(
     "HELPDESK_UNANSWERED_RETENTION_HOURS", default=24, minimum=1
 )
+# A diagnosis idle this long counts as abandoned on the staff dashboard, and is
+# the default of `manage.py mark_abandoned --idle-hours` (docs/operations.md).
+HELPDESK_ABANDON_AFTER_HOURS = env_int("HELPDESK_ABANDON_AFTER_HOURS", default=24, minimum=1)
 
 # Escalations that reach a human (docs/configuration.md, "Support"): the escalation
 # screen's form stores a ticket in the admin, and emails HELPDESK_SUPPORT_EMAIL if set.

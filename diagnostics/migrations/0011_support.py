@@ -46,7 +46,7 @@ def remove_support_staff(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('diagnostics', '0009_authoring'),
+        ('diagnostics', '0010_rollups'),
         ('auth', '0012_alter_user_first_name_max_length'),
         ('contenttypes', '0002_remove_content_type_name'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
