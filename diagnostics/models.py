@@ -66,6 +66,11 @@ def new_seed() -> int:
     return secrets.randbelow(2**31)
 
 
+# Guides whose slug starts with this hold the drafts staff preview in the admin
+# (diagnostics.authoring.preview): never current, never listed, never counted.
+PREVIEW_SLUG_PREFIX = "preview-draft-"
+
+
 class Guide(models.Model):
     slug = models.SlugField(unique=True)
     title = models.CharField(max_length=200)

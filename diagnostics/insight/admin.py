@@ -32,6 +32,7 @@ from diagnostics.insight.reports import guide_report
 from diagnostics.insight.transcript import KINDS, Entry, duration, time_spent, transcript
 from diagnostics.learning.evidence import forget_evidence
 from diagnostics.models import (
+    PREVIEW_SLUG_PREFIX,
     Diagnosis,
     EmbedSite,
     FixAttempt,
@@ -154,6 +155,7 @@ class GuideAdmin(admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
+            .exclude(slug__startswith=PREVIEW_SLUG_PREFIX)  # drafts' previews: authoring's
             .select_related("current_version")
             .annotate(diagnosis_count=Count("versions__diagnoses"))
         )
@@ -169,6 +171,9 @@ class GuideVersionAdmin(ReadOnlyAdmin):
     list_filter = ("guide",)
     readonly_fields = ("guide", "number", "checksum", "loaded_at", "source")
     exclude = ("data",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[GuideVersion]:
+        return super().get_queryset(request).exclude(guide__slug__startswith=PREVIEW_SLUG_PREFIX)
 
 
 class DiagnosisChangeList(ChangeList):
