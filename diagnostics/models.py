@@ -14,6 +14,7 @@ import secrets
 import uuid
 from typing import ClassVar
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -63,6 +64,11 @@ def new_support_code() -> str:
 def new_seed() -> int:
     """The seed of a diagnosis's one exploration draw (see ``Diagnosis.seed``)."""
     return secrets.randbelow(2**31)
+
+
+# Guides whose slug starts with this hold the drafts staff preview in the admin
+# (diagnostics.authoring.preview): never current, never listed, never counted.
+PREVIEW_SLUG_PREFIX = "preview-draft-"
 
 
 class Guide(models.Model):
@@ -280,6 +286,8 @@ class Diagnosis(models.Model):
             # The admin's list filtered by status, newest first, without
             # sorting every diagnosis of that status.
             models.Index(fields=["status", "created"], name="diagnosis_by_status_created"),
+            # The dashboard reads one day of live (or demo) diagnoses at a time.
+            models.Index(fields=["kind", "created"], name="diagnosis_by_kind_day"),
         ]
         permissions: ClassVar = [
             ("export_diagnosis", "Can export diagnoses as CSV"),
@@ -468,6 +476,109 @@ class EvidenceQuota(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day}: {self.count}"
+
+
+# --- support: tickets and feedback (diagnostics/support/) ----------------------
+
+
+class Ticket(models.Model):
+    """A person's request for a human, sent from the escalation screen.
+
+    One per diagnosis: the diagnosis carries the transcript and the support
+    code. The contact details and message are erased by ``purge_diagnoses``
+    once ``HELPDESK_CONTACT_RETENTION_DAYS`` have passed (``erased`` is then set).
+    """
+
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        IN_PROGRESS = "in_progress", "In progress"
+        CLOSED = "closed", "Closed"
+
+    diagnosis = models.OneToOneField(Diagnosis, on_delete=models.CASCADE, related_name="ticket")
+    name = models.CharField(max_length=100, blank=True)
+    email = models.EmailField(max_length=254, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    message = models.TextField(blank=True, max_length=2000)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.NEW, db_index=True
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+    )
+    notes = models.TextField(
+        "staff notes", blank=True, help_text="For staff only; never shown to the person."
+    )
+    erased = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the contact details and message were erased by purge_diagnoses.",
+    )
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created"]
+
+    def __str__(self) -> str:
+        return f"Ticket {self.diagnosis.support_code}"
+
+
+class Feedback(models.Model):
+    """The answer to "Was this helpful?" on an end screen: one per diagnosis."""
+
+    diagnosis = models.OneToOneField(Diagnosis, on_delete=models.CASCADE, related_name="feedback")
+    helpful = models.BooleanField()
+    comment = models.TextField(blank=True, max_length=1000)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "feedback"
+
+    def __str__(self) -> str:
+        return "Helpful" if self.helpful else "Not helpful"
+
+
+# --- the staff dashboard's daily rollups ----------------------------------------
+
+
+class DailyRollup(models.Model):
+    """The dashboard's figures for the diagnoses started on one closed day, in one slice.
+
+    A slice is a guide version, an embedding site (or none) and live or demo
+    data. ``figures`` holds counts that add up across days and slices
+    (:mod:`diagnostics.insight.rollups`): outcomes, per fix, per step, and
+    time as bucketed histograms (medians cannot be added up). Rows hold no
+    personal data and no link to a diagnosis, so ``purge_diagnoses`` keeps them.
+    """
+
+    day = models.DateField()
+    guide_version = models.ForeignKey(GuideVersion, on_delete=models.PROTECT, related_name="+")
+    embed_site = models.ForeignKey(
+        EmbedSite, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    demo = models.BooleanField(default=False)
+    figures = models.JSONField(default=dict)
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["day"], name="daily_rollup_by_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.guide_version_id}"
+
+
+class RollupWatermark(models.Model):
+    """The last day whose rollup is stored (one row): later days are counted live."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    through = models.DateField()
+    built = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"rolled up through {self.through}"
 
 
 # --- authoring: drafts in the admin and who did what -----------------------------

@@ -13,21 +13,26 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.db.models import Count, F, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
+from django.views.decorators.http import require_safe
 
 from diagnostics import engine
+from diagnostics.insight.export import csv_lines, export_list, export_rows
+from diagnostics.insight.forms import DashboardFilters
 from diagnostics.insight.learned import learned_order
+from diagnostics.insight.page import dashboard_page
 from diagnostics.insight.reports import guide_report
 from diagnostics.insight.transcript import KINDS, Entry, duration, time_spent, transcript
 from diagnostics.learning.evidence import forget_evidence
 from diagnostics.models import (
+    PREVIEW_SLUG_PREFIX,
     Diagnosis,
     EmbedSite,
     FixAttempt,
@@ -35,6 +40,7 @@ from diagnostics.models import (
     GuideVersion,
     guide_for_version,
 )
+from ops.pages import render_page
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -149,6 +155,7 @@ class GuideAdmin(admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
+            .exclude(slug__startswith=PREVIEW_SLUG_PREFIX)  # drafts' previews: authoring's
             .select_related("current_version")
             .annotate(diagnosis_count=Count("versions__diagnoses"))
         )
@@ -164,6 +171,9 @@ class GuideVersionAdmin(ReadOnlyAdmin):
     list_filter = ("guide",)
     readonly_fields = ("guide", "number", "checksum", "loaded_at", "source")
     exclude = ("data",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[GuideVersion]:
+        return super().get_queryset(request).exclude(guide__slug__startswith=PREVIEW_SLUG_PREFIX)
 
 
 class DiagnosisChangeList(ChangeList):
@@ -302,6 +312,8 @@ class DiagnosisAdmin(ReadOnlyAdmin):
         )
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        if getattr(request, "exporting", False):  # the CSV: the filters, no page or counts
+            return export_list(DiagnosisChangeList)
         return DiagnosisChangeList
 
     def changelist_view(
@@ -311,6 +323,30 @@ class DiagnosisAdmin(ReadOnlyAdmin):
         # column fits at 1280 px. The breadcrumbs still lead back.
         context = {"is_nav_sidebar_enabled": False, **(extra_context or {})}
         return super().changelist_view(request, extra_context=context)
+
+    def get_urls(self) -> list[URLPattern]:
+        export = path(
+            "export/",
+            self.admin_site.admin_view(self.export_view),
+            name="diagnostics_diagnosis_export",
+        )
+        return [export, *super().get_urls()]
+
+    def export_view(self, request: HttpRequest) -> StreamingHttpResponse:
+        """The changelist's diagnoses, as filtered and searched, as CSV (streamed)."""
+        if not request.user.has_perm("diagnostics.export_diagnosis"):
+            raise PermissionDenied
+        request.exporting = True  # type: ignore[attr-defined]
+        try:
+            diagnoses = self.get_changelist_instance(request).queryset
+        except IncorrectLookupParameters:  # a filter the changelist does not offer
+            raise BadRequest("Unknown filter for the diagnosis export.") from None
+        response = StreamingHttpResponse(
+            csv_lines(export_rows(diagnoses)), content_type="text/csv; charset=utf-8"
+        )
+        stamp = localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="diagnoses-{stamp}.csv"'
+        return response
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Diagnosis], search_term: str
@@ -447,3 +483,37 @@ class FixAttemptAdmin(ReadOnlyAdmin):
         """The fix as people saw it, in its guide version's words."""
         fix = guide_for_version(attempt.diagnosis.guide_version_id).fix(attempt.fix)
         return fix.title if fix else attempt.fix
+
+
+# --- the staff dashboard ------------------------------------------------------------
+
+
+@require_safe
+def dashboard_view(request: HttpRequest) -> HttpResponse:
+    """Outcomes, fixes, the funnel, time and the trend, for the filters in the query string."""
+    if not request.user.has_perm("diagnostics.view_diagnosis"):
+        raise PermissionDenied
+    form = DashboardFilters.from_query(request.GET)
+    page = dashboard_page(filters=form.filters()) if form.is_valid() else None
+    context = {
+        **admin.site.each_context(request),
+        "title": "Dashboard",
+        "form": form,
+        "page": page,
+        "abandon_hours": settings.HELPDESK_ABANDON_AFTER_HOURS,
+        "time_zone": settings.TIME_ZONE,
+    }
+    return render_page(
+        request, "admin/diagnostics/dashboard.html", context, status=200 if page else 400
+    )
+
+
+def dashboard_urls() -> list[URLPattern]:
+    """The dashboard's address, for the project's urls (before the admin's own)."""
+    return [
+        path(
+            "admin/diagnostics/dashboard/",
+            admin.site.admin_view(dashboard_view),
+            name="diagnostics_dashboard",
+        )
+    ]
