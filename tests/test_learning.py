@@ -7,6 +7,7 @@ import random
 import pytest
 
 from diagnostics import engine
+from diagnostics.engine.planning import draws
 from tests.planning_guides import ended, evidence, fix, guide, offered, question
 
 pytestmark = pytest.mark.filterwarnings("error")
@@ -118,13 +119,21 @@ def test_the_order_corrected_estimate_is_unbiased_where_raw_rates_are_not() -> N
     assert raw["c"] > truth["c"] + 0.05  # 0.1 / 0.5 = 0.2
 
 
-def test_thompson_draws_follow_the_seed() -> None:
+def test_a_few_diagnoses_explore_with_a_draw_the_rest_follow_the_means() -> None:
     g = guide([fix(f, chance=0.15) for f in "abcdef"])
     known = engine.knowledge(g, {})
-    orders = {tuple(offered(g, known, seed=seed)) for seed in range(40)}
-    assert len(orders) > 5  # exploration: different diagnoses see different orders
-    assert offered(g, known, seed=3) == offered(g, engine.knowledge(g, {}), seed=3)
-    assert len({tuple(offered(g, engine.knowledge(g), seed=s)) for s in range(10)}) == 1
+    means = offered(g, engine.knowledge(g))  # no evidence table: never a draw
+    orders = [tuple(offered(g, known, seed=seed)) for seed in range(400)]
+    drawing = [seed for seed in range(400) if draws(seed)]
+    assert 20 <= len(drawing) <= 60  # about DRAW_SHARE (10%) of 400 diagnoses
+    for seed, order in enumerate(orders):
+        if seed not in drawing:
+            assert list(order) == means  # no evidence yet: the author's order
+    assert len({orders[seed] for seed in drawing}) > 5  # the explorers see varied orders
+    # The draw follows the seed: the same seed, the same order, on any worker.
+    assert offered(g, known, seed=drawing[0]) == offered(
+        g, engine.knowledge(g, {}), seed=drawing[0]
+    )
 
 
 def test_tallies_of_one_diagnosis() -> None:

@@ -68,6 +68,24 @@ def test_a_gate_that_can_end_the_diagnosis_is_asked_first() -> None:
     assert offered(g, engine.knowledge(g)) == ["fix:a", "fix:b"]
 
 
+def test_a_gate_comes_before_a_question_asked_to_explore() -> None:
+    """A question asked for exploration's sake never jumps ahead of a gate."""
+    outage = {"id": "outage", "kind": "not_applicable", "title": "t", "body": "b"}
+    status = question("status", ["fine", "down"], gate=True)
+    status["choice"][1]["next"] = "outage"
+    g = guide(
+        [fix("free_space", chance=0.5, when={"full": ["yes"]}), fix("restart", chance=0.1)],
+        [question("full", minutes=4), status],
+        outcomes=[outage],
+    )
+    table = evidence(g, [ended(full="no") for _ in range(200)])  # "full" now rarely pays
+    known = engine.knowledge(g, table)
+    walks = [offered(g, known, seed=seed) for seed in range(400)]
+    explored = [steps for steps in walks if "question:full" in steps]
+    assert explored  # some diagnoses still ask it, to keep learning its answers
+    assert all(steps[0] == "question:status" for steps in walks)
+
+
 def test_a_question_can_come_between_fixes() -> None:
     """A quick fix that works for half the people goes first; once it failed, the
     question that unlocks a likely fix is worth asking."""

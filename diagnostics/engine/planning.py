@@ -27,11 +27,21 @@ diagnosis (costing nothing more, or S for an escalation). A fix whose
 answer. Of the questions worth asking, gates (``gate = true``) come first,
 then the guide's order.
 
-**Stability.** :func:`decide` plans once per context (a Thompson draw from the
-diagnosis's seed), and returns the plan in a memo that the store keeps and
-passes back; with the same memo the same step follows, whatever the evidence
-says by then. A question now rarely asked is still asked now and then
-(:data:`EXPLORE_RATE`) so its answers keep being learned.
+**Exploring a little.** Most diagnoses follow the posterior means: with no
+evidence yet, that is the author's order. A share of them (:data:`DRAW_SHARE`,
+chosen by the diagnosis's seed) plan with one Thompson draw from the posterior
+instead, so a fix the evidence undersells still gets offered early now and
+then. (Drawing for everyone made new guides jumpy: with the priors alone,
+"Reset all settings" came before cheaper fixes in most diagnoses.) Fixes
+that come late are still learned from everyone they are tried by, since the
+estimate corrects for the order they were tried in. A question now rarely
+asked is still asked now and then (:data:`EXPLORE_RATE`, every diagnosis) so
+its answers keep being learned.
+
+**Stability.** :func:`decide` plans once per context (the draw, if any, is
+seeded by the diagnosis's seed and the context), and returns the plan in a
+memo that the store keeps and passes back; with the same memo the same step
+follows, whatever the evidence says by then.
 """
 
 from __future__ import annotations
@@ -56,6 +66,7 @@ from diagnostics.engine.paths import walk
 
 MIN_SAMPLE = 20  # "worked for N of M" only when M >= this
 EXPLORE_RATE = 0.05  # chance, per diagnosis and question, of asking a question that matters
+DRAW_SHARE = 0.1  # share of diagnoses that plan with a Thompson draw, not the posterior means
 _EPSILON = 1e-9
 
 
@@ -85,6 +96,13 @@ def expected_cost(order: Sequence[tuple[float, float]], support_minutes: float) 
     return total + support_minutes * max(left, 0.0)
 
 
+def draws(seed: int | None) -> bool:
+    """Whether the diagnosis with this seed plans with a Thompson draw (:data:`DRAW_SHARE`)."""
+    if seed is None:
+        return False
+    return random.Random(f"{seed}|draws").random() < DRAW_SHARE  # noqa: S311 (not secret)
+
+
 # --- the planner for one decision ------------------------------------------------
 
 
@@ -102,15 +120,16 @@ class _Planner:
         self.guide = guide
         self.known = known
         self.seed = seed
-        self.draw = seed is not None and known.learned
+        self.learning = seed is not None and known.learned
+        self.draw = self.learning and draws(seed)
         self.file_order = {f.id: i for i, f in enumerate(guide.fixes)}
         self.cost = {f.id: f.cost for f in guide.fixes}
         self._probs: dict[str, _Probs] = {}
         self._answers: dict[tuple[str, str], dict[str, float]] = {}
         self._author: dict[str, dict[str, int]] = {}
 
-    def _rng(self, *parts: str) -> random.Random | None:
-        if not self.draw:
+    def _rng(self, *parts: str, every_diagnosis: bool = False) -> random.Random | None:
+        if not (self.learning if every_diagnosis else self.draw):
             return None
         return random.Random("|".join([str(self.seed), *parts]))  # noqa: S311 (not secret)
 
@@ -206,7 +225,7 @@ class _Planner:
 
     def explored(self, context: Mapping[str, str]) -> set[str]:
         """The questions this diagnosis asks here for exploration's sake, if they matter."""
-        rng = self._rng("explore", context_key(context))
+        rng = self._rng("explore", context_key(context), every_diagnosis=True)
         if rng is None:
             return set()
         return {q.id for q in self.guide.questions if rng.random() < EXPLORE_RATE}
@@ -229,7 +248,8 @@ class _Planner:
                 forced = matters and question.id in explore and not steps
                 if not (forced or net > _EPSILON):
                     continue
-                rank = (-int(forced), -int(question.gate), position)
+                # Gates first, even before a question asked to explore.
+                rank = (-int(question.gate), -int(forced), position)
                 if best is None or rank < best[0]:
                     best = (rank, question)
             if best is not None:
