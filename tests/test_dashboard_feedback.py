@@ -161,3 +161,29 @@ def test_the_diagnosis_page_links_its_ticket_only_when_it_has_one(guide: Guide) 
     # And back: the ticket's page links its diagnosis.
     back = client.get(f"/admin/diagnostics/ticket/{ticket.pk}/change/").content.decode()
     assert f'href="/admin/diagnostics/diagnosis/{escalated.pk}/change/"' in back
+
+
+def test_all_guides_shows_a_row_per_guide_and_the_total(guide: Guide) -> None:
+    with_feedback(guide)
+    photos = Guide.objects.get(slug="icloud-photos")
+    assert photos.current_version is not None
+    ended = make(
+        photos.current_version,
+        at=NOW.replace(day=9),
+        status="escalated",
+        last_step="outcome:escalate",
+        events=[shown("outcome:escalate")],
+    )
+    ended.refresh_from_db()
+    answer(ended, helpful=False)
+    rows = {
+        row.guide: (row.yes, row.no, row.response.part, row.response.n)
+        for row in figures().feedback
+    }
+    assert rows == {
+        guide.title: (2, 1, 3, 4),
+        photos.title: (0, 1, 1, 1),
+        "": (2, 2, 4, 5),  # all guides
+    }
+    [only] = figures(guide=photos).feedback  # one guide chosen: its row alone
+    assert (only.guide, only.no) == (photos.title, 1)
