@@ -38,6 +38,7 @@ from diagnostics.models import (
     FixAttempt,
     Guide,
     GuideVersion,
+    Ticket,
     guide_for_version,
 )
 from ops.pages import render_page
@@ -292,6 +293,7 @@ class DiagnosisAdmin(ReadOnlyAdmin):
         "updated",
         "last_step_words",
         "outcome",
+        "ticket_link",
         "replaces_link",
         "replaced_by_link",
         "transcript",
@@ -391,6 +393,15 @@ class DiagnosisAdmin(ReadOnlyAdmin):
         if kind != "outcome":
             return "Not reached"
         return guide_for_version(diagnosis.guide_version_id).label(diagnosis.last_step)
+
+    @admin.display(description="Ticket")
+    def ticket_link(self, diagnosis: Diagnosis) -> str:
+        """The person's request for a human, with its status, if they sent one."""
+        ticket = Ticket.objects.filter(diagnosis=diagnosis).only("pk", "status").first()
+        if ticket is None:
+            return "-"
+        url = reverse("admin:diagnostics_ticket_change", args=[ticket.pk])
+        return format_html('<a href="{}">Ticket: {}</a>', url, ticket.get_status_display())
 
     @admin.display(description="Replaced by")
     def replaced_by_link(self, diagnosis: Diagnosis) -> str:

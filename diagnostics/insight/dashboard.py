@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 
 from diagnostics import engine
 from diagnostics.engine.stats import Interval, describe_bucket, median_bucket, wilson_interval
+from diagnostics.insight.feedback import Comment, answers_per_guide, latest_comments
 from diagnostics.insight.rollups import (
     Figures,
     Scope,
@@ -107,6 +108,18 @@ class DayRow:
 
 
 @dataclass(frozen=True)
+class FeedbackRow:
+    """ "Was this helpful?" for one guide (or, with ``guide`` empty, all of them)."""
+
+    guide: str
+    yes: int
+    no: int
+    answered: int
+    helpful: Rate  # yes of answered
+    response: Rate  # answered of the diagnoses that reached an end screen
+
+
+@dataclass(frozen=True)
 class Dashboard:
     filters: Filters
     started: int
@@ -120,6 +133,8 @@ class Dashboard:
     rolled_up_through: date | None
     many_guides: bool
     estimates_note: list[str] = field(default_factory=list)
+    feedback: list[FeedbackRow] = field(default_factory=list)  # per guide, then the total
+    comments: list[Comment] = field(default_factory=list)  # the latest, newest first
 
 
 def _labels(version_ids: set[int]) -> dict[int, engine.Guide]:
@@ -152,9 +167,51 @@ def scope_of(filters: Filters) -> Scope:
     )
 
 
+def _ended(counts: dict[str, int]) -> int:
+    """Diagnoses that reached an end screen, where "Was this helpful?" is asked."""
+    return counts["fixed"] + counts["explained"] + counts["escalated"]
+
+
+def _feedback_row(guide: str, yes: int, no: int, ended: int) -> FeedbackRow:
+    answered = yes + no
+    return FeedbackRow(
+        guide=guide,
+        yes=yes,
+        no=no,
+        answered=answered,
+        helpful=Rate(yes, answered),
+        # The outcomes may be a minute old (cached) while answers are read live:
+        # an answer newer than the cached count must not make the share exceed 100%.
+        response=Rate(answered, max(ended, answered)),
+    )
+
+
+def _feedback(
+    scope: Scope, per_guide: dict[str, Figures], titles: dict[str, str]
+) -> list[FeedbackRow]:
+    answers = answers_per_guide(scope=scope)
+    rows = []
+    for slug in sorted(set(per_guide) | set(answers)):
+        title, yes, no = answers.get(slug, (titles.get(slug, slug), 0, 0))
+        ended = _ended(per_guide[slug]["outcomes"]) if slug in per_guide else 0
+        if ended or yes or no:
+            rows.append(_feedback_row(titles.get(slug, title), yes, no, ended))
+    if len(rows) > 1:
+        rows.append(
+            _feedback_row(
+                "",
+                sum(row.yes for row in rows),
+                sum(row.no for row in rows),
+                sum(row.response.n for row in rows),
+            )
+        )
+    return rows
+
+
 def dashboard(*, filters: Filters, now: datetime | None = None) -> Dashboard:
     """Every figure of the dashboard for ``filters``."""
-    slices = figures_for(scope=scope_of(filters), now=now)
+    scope = scope_of(filters)
+    slices = figures_for(scope=scope, now=now)
     parsed = _labels({key.guide_version for key in slices})
     guides = {version_id: guide.slug for version_id, guide in parsed.items()}
     titles = {guide.slug: guide.title for guide in parsed.values()}
@@ -254,6 +311,8 @@ def dashboard(*, filters: Filters, now: datetime | None = None) -> Dashboard:
         rolled_up_through=watermark(),
         many_guides=len(per_guide) > 1,
         estimates_note=notes,
+        feedback=_feedback(scope, per_guide, titles),
+        comments=latest_comments(scope=scope),
     )
 
 
