@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client, override_settings
 
@@ -63,13 +64,16 @@ def fixed_draw(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(autouse=True)
 def _fresh_process_state() -> Iterator[None]:
-    """Each test starts with no client noted as over its rate limit and no database
-    marked down: both are per-process memories that must not outlive a test."""
+    """Each test starts with no client noted as over its rate limit, no database
+    marked down and an empty cache (the dashboard keeps its live counts there for
+    a minute): per-process memories that must not outlive a test."""
     ratelimit.notes.clear()
     outage.guard.reset()
+    cache.clear()
     yield
     ratelimit.notes.clear()
     outage.guard.reset()
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
