@@ -38,8 +38,8 @@ from diagnostics.flow.errors import (
     StaleStep,
     WrongMethod,
 )
-from diagnostics.flow.links import address
 from diagnostics.flow.forms import AnswerForm, DiagnosisForm, RestartForm, StartForm
+from diagnostics.flow.links import address
 from diagnostics.models import Diagnosis, Guide
 from ops.errors import retry_url
 from ops.pages import render_page
