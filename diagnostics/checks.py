@@ -1,5 +1,6 @@
-"""System checks: every guide file is valid (a broken guide stops start-up), and,
-for deploys, people who need a human are told how to reach one."""
+"""System checks: every guide file is valid (a broken guide stops start-up), a link
+its Markdown would show as text only is pointed out, and, for deploys, people who
+need a human are told how to reach one."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning, register
 
-from diagnostics.catalog.files import guide_problems
+from diagnostics.catalog.files import guide_problems, guide_warnings
 
 
 @register("guides")
@@ -16,6 +17,19 @@ def check_guides(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     return [
         Error(problem, hint="Fix the guide file, then run the command again.", id="guides.E001")
         for problem in guide_problems()
+    ]
+
+
+@register("guides")
+def check_guide_links(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Links the guides' Markdown would show as text only: harmless, but seldom meant."""
+    return [
+        Warning(
+            note,
+            hint="Write the full address (https://…), or leave the text without [ ]( ).",
+            id="guides.W001",
+        )
+        for note in guide_warnings()
     ]
 
 

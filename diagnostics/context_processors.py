@@ -10,4 +10,7 @@ def site(request: HttpRequest) -> dict[str, Any]:
     return {
         "site_name": settings.HELPDESK_SITE_NAME,
         "support_contact": settings.HELPDESK_SUPPORT_CONTACT,
+        # Staff walking a draft (diagnostics/authoring/preview.py): base.html says so.
+        "previewing": getattr(getattr(request, "resolver_match", None), "namespace", "")
+        == "preview",
     }

@@ -185,9 +185,8 @@ class Diagnosis(models.Model):
     guide_version = models.ForeignKey(
         GuideVersion, on_delete=models.PROTECT, related_name="diagnoses"
     )
-    status = models.CharField(
-        max_length=16, choices=Status.choices, default=Status.IN_PROGRESS, db_index=True
-    )
+    # Indexed with ``created`` (Meta.indexes): a status alone uses it too.
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.IN_PROGRESS)
     support_code = models.CharField(max_length=7, unique=True, default=new_support_code)
     last_step = models.CharField(max_length=120, blank=True)
     revision = models.PositiveIntegerField(
@@ -254,12 +253,34 @@ class Diagnosis(models.Model):
         help_text="Set while this diagnosis's ending counts in the evidence: the guide's"
         " evidence tick it was recorded at (so going Back can take it out again).",
     )
+    # --- step events (see StepEvent): when the current step was shown, and
+    # which diagnosis replaced this one on Start over. Both nullable, so
+    # workers of the release before still insert diagnoses.
+    step_shown_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the current step was shown: the time a step event's seconds count from."
+        " Written with every change.",
+    )
+    replaced_by = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replaced",
+        help_text="The diagnosis the person opened when they started over from this one.",
+    )
     created = models.DateTimeField(auto_now_add=True, db_index=True)
     updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering: ClassVar = ["-created"]
         verbose_name_plural = "diagnoses"
+        indexes: ClassVar = [
+            # The admin's list filtered by status, newest first, without
+            # sorting every diagnosis of that status.
+            models.Index(fields=["status", "created"], name="diagnosis_by_status_created"),
+        ]
         permissions: ClassVar = [
             ("export_diagnosis", "Can export diagnoses as CSV"),
         ]
@@ -447,3 +468,77 @@ class EvidenceQuota(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day}: {self.count}"
+
+
+# --- authoring: drafts in the admin and who did what -----------------------------
+
+
+class GuideDraft(models.Model):
+    """A guide being written or changed in the admin; published as a new GuideVersion.
+
+    ``data`` is the guide as plain data, in the guide-file shape (what
+    ``tomllib`` reads from a guide file), so the one validator checks it.
+    ``base_version`` is the version it was copied from (None for a new guide).
+    ``revision`` is bumped on every save: a form from an older page changes nothing.
+    """
+
+    slug = models.SlugField(help_text="The guide's slug: its address and its file name.")
+    base_version = models.ForeignKey(
+        GuideVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    data = models.JSONField(default=dict)
+    revision = models.PositiveIntegerField(default=0)
+    published_version = models.ForeignKey(
+        GuideVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering: ClassVar = ["-updated"]
+        verbose_name = "guide draft"
+        permissions: ClassVar = [
+            ("publish_guidedraft", "Can publish guide drafts and roll guides back"),
+        ]
+
+    def __str__(self) -> str:
+        title = self.data.get("guide", {}).get("title", "") if isinstance(self.data, dict) else ""
+        return f"{self.slug}: {title}" if title else self.slug
+
+
+class AuthorLogEntry(models.Model):
+    """Who created, edited, published or rolled back which guide, and when. Append-only."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", "Created a draft"
+        EDITED = "edited", "Edited a draft"
+        IMPORTED = "imported", "Imported a guide file"
+        PUBLISHED = "published", "Published"
+        ROLLED_BACK = "rolled_back", "Rolled back"
+        DELETED = "deleted", "Deleted a draft"
+
+    user = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    username = models.CharField(max_length=150, help_text="Kept if the account is deleted.")
+    action = models.CharField(max_length=16, choices=Action.choices)
+    guide_slug = models.SlugField()
+    draft = models.ForeignKey(
+        GuideDraft, on_delete=models.SET_NULL, null=True, blank=True, related_name="log"
+    )
+    version = models.ForeignKey(
+        GuideVersion, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    detail = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering: ClassVar = ["-at", "-id"]
+        verbose_name = "author log entry"
+        verbose_name_plural = "author log"
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.action} {self.guide_slug}"

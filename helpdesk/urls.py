@@ -14,6 +14,8 @@ handler500 = "ops.errors.server_error"
 handler404 = "diagnostics.flow.views.not_found"
 
 urlpatterns = [
+    # Staff walking a guide draft: the flow's views again (diagnostics/authoring/preview.py).
+    path("admin/preview/", include("diagnostics.authoring.preview_urls", namespace="preview")),
     path("admin/", admin.site.urls),
     # The flow for other sites' iframes: the same views, identified by a signed
     # token instead of the session cookie (diagnostics/embed/).

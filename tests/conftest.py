@@ -50,6 +50,17 @@ def _fresh_parsed_guides() -> Iterator[None]:
     forget_evidence()
 
 
+@pytest.fixture
+def fixed_draw(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every diagnosis started in the test gets the same seed, so the same exploration draw.
+
+    With evidence, the planner draws from the posterior once per diagnosis. Tests
+    about something else (the words of the why line, an order staying put) use
+    this so that a rare draw cannot change their premise.
+    """
+    monkeypatch.setattr("diagnostics.flow.commands.new_seed", lambda: 1)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_process_state() -> Iterator[None]:
     """Each test starts with no client noted as over its rate limit and no database
@@ -78,6 +89,26 @@ def guide_data() -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def icloud(guide_data: dict[str, Any]) -> engine.Guide:
     return engine.load_guide(guide_data)
+
+
+# Every guide file that ships; tests that must hold for each guide take ``shipped_guide``.
+SHIPPED_SLUGS = sorted(path.stem for path in GUIDES_DIR.glob("*.toml"))
+
+
+def read_shipped_guide(slug: str) -> engine.Guide:
+    return engine.load_guide(tomllib.loads((GUIDES_DIR / f"{slug}.toml").read_text("utf-8")))
+
+
+@pytest.fixture(scope="session", params=SHIPPED_SLUGS)
+def shipped_guide(request: pytest.FixtureRequest) -> engine.Guide:
+    """Each shipped guide in turn, parsed and fully validated."""
+    return read_shipped_guide(request.param)
+
+
+@pytest.fixture(scope="session")
+def photos() -> engine.Guide:
+    """The shipped iCloud Photos guide."""
+    return read_shipped_guide("icloud-photos")
 
 
 @pytest.fixture

@@ -37,11 +37,14 @@ def all_paths(
             yield answers, attempts, step
 
 
-def test_every_path_ends_in_an_outcome_and_reaches_every_step(icloud: engine.Guide) -> None:
+def test_every_path_ends_in_an_outcome_and_reaches_every_step(
+    shipped_guide: engine.Guide,
+) -> None:
+    guide = shipped_guide
     outcomes: set[str] = set()
     fixes_seen: set[str] = set()
     count = 0
-    for answers, attempts, step in all_paths(icloud):
+    for answers, attempts, step in all_paths(guide):
         count += 1
         assert isinstance(step, Outcome)
         outcomes.add(step.id)
@@ -50,12 +53,12 @@ def test_every_path_ends_in_an_outcome_and_reaches_every_step(icloud: engine.Gui
         assert len(tried) == len(set(tried)), "a fix was offered twice"
         if attempts and attempts[-1].result == Result.FIXED:
             assert step.outcome == "resolved"
-        elif step.id == icloud.exhausted:
+        elif step.id == guide.exhausted:
             # Escalation only once every applicable fix has been tried.
-            assert set(tried) == {f.id for f in engine.applicable_fixes(icloud, answers)}
-    assert count > 1000
-    assert outcomes == set(icloud.outcomes)
-    assert fixes_seen == {f.id for f in icloud.fixes}
+            assert set(tried) == {f.id for f in engine.applicable_fixes(guide, answers)}
+    assert count > 100  # every combination of answers, then of results: many paths
+    assert outcomes == set(guide.outcomes)
+    assert fixes_seen == {f.id for f in guide.fixes}
 
 
 def test_the_gates_are_asked_first(icloud: engine.Guide) -> None:
@@ -247,11 +250,12 @@ def test_every_settings_path_names_current_ios(icloud: engine.Guide) -> None:
     assert "Date & Time" in text
 
 
-def test_step_keys_round_trip(icloud: engine.Guide) -> None:
-    for step in [*icloud.questions, *icloud.fixes, *icloud.outcomes.values()]:
-        assert icloud.step(engine.step_key(step)) == step
-    assert icloud.step("nonsense") is None
-    assert icloud.step("fix:nonsense") is None
+def test_step_keys_round_trip(shipped_guide: engine.Guide) -> None:
+    guide = shipped_guide
+    for step in [*guide.questions, *guide.fixes, *guide.outcomes.values()]:
+        assert guide.step(engine.step_key(step)) == step
+    assert guide.step("nonsense") is None
+    assert guide.step("fix:nonsense") is None
 
 
 # --- answers the engine must not trust ----------------------------------------

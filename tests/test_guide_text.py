@@ -1,4 +1,7 @@
-"""Guide text on the page: web addresses become links, and nothing else becomes HTML."""
+"""Text the settings give (the support contact): web addresses become links, nothing else HTML.
+
+A guide's own prose goes through its Markdown subset instead: tests/test_rich_text.py.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,8 @@ from django.utils.html import urlize
 from diagnostics.engine import Fix
 from diagnostics.templatetags.guide_text import linkify, step_text
 
-NEW_TAB = 'rel="nofollow noopener" target="_blank"'
+NEW_TAB = 'rel="nofollow noopener noreferrer" target="_blank"'
+GUIDE_LINK = 'target="_blank" rel="noopener noreferrer"'
 SAYS_SO = '<span class="visually-hidden"> (opens in a new tab)</span>'
 
 
@@ -50,4 +54,4 @@ def test_a_steps_text_drawn_once_still_follows_a_new_version_of_the_step() -> No
     assert ">Restart your iPhone</h2>" in step_text("fix_heading", again)
     assert ">Restart</h2>" in step_text("fix_heading", first)  # still its own
     assert "<li>Hold &lt;b&gt;</li>" in step_text("fix_body", first)
-    assert f'<a href="https://apple.com" {NEW_TAB}>' in step_text("fix_body", again)
+    assert f'<a href="https://apple.com" {GUIDE_LINK}>' in step_text("fix_body", again)

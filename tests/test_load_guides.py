@@ -24,18 +24,25 @@ def load(directory: Path | None = None) -> str:
     return out.getvalue()
 
 
-def test_loads_the_shipped_guide() -> None:
-    assert load() == "icloud-contacts: loaded as version 1\n"
-    guide = Guide.objects.get(slug="icloud-contacts")
-    assert guide.title == "iPhone contacts not backing up to iCloud"
-    assert guide.current_version.number == 1
-    assert guide_for_version(guide.current_version_id).questions
+def test_loads_every_shipped_guide() -> None:
+    assert load() == ("icloud-contacts: loaded as version 1\nicloud-photos: loaded as version 1\n")
+    titles = {
+        "icloud-contacts": "iPhone contacts not backing up to iCloud",
+        "icloud-photos": "iPhone photos not uploading to iCloud",
+    }
+    for slug, title in titles.items():
+        guide = Guide.objects.get(slug=slug)
+        assert guide.title == title
+        assert guide.current_version.number == 1
+        assert guide_for_version(guide.current_version_id).questions
 
 
 def test_loading_twice_changes_nothing() -> None:
     load()
-    assert load() == "icloud-contacts: unchanged at version 1\n"
-    assert GuideVersion.objects.count() == 1
+    assert load() == (
+        "icloud-contacts: unchanged at version 1\nicloud-photos: unchanged at version 1\n"
+    )
+    assert GuideVersion.objects.count() == 2
 
 
 def test_a_changed_file_becomes_a_new_version(tmp_path: Path) -> None:

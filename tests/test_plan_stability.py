@@ -51,15 +51,10 @@ def teach_strongly(guide: Guide, context: dict[str, str], fix: str, times: int =
     forget_evidence()  # as a worker whose copy is older than a minute would
 
 
-@pytest.fixture
-def fixed_draw(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every diagnosis in a test gets the same seed, so its one exploration draw repeats.
-
-    With strong evidence the planner still draws from the posterior once per
-    diagnosis, and a rare draw keeps the cheaper fix first (CI met one). These
-    tests are about a person's order staying put, not about the draw, so it is fixed.
-    """
-    monkeypatch.setattr("diagnostics.flow.commands.new_seed", lambda: 1)
+# With strong evidence the planner still draws from the posterior once per
+# diagnosis, and a rare draw keeps the cheaper fix first (CI met one). The
+# tests below are about one person's order staying put, so they fix the draw
+# (conftest's fixed_draw); the last test checks that real seeds differ.
 
 
 @pytest.mark.usefixtures("fixed_draw")

@@ -2,7 +2,8 @@
 
 The learned ranking adds at most one read (the guide's evidence, cached per
 process for up to a minute), and the step that ends a diagnosis its three
-upserts, in the same transaction.
+upserts, in the same transaction. Every POST that moves a diagnosis also
+writes its step events: one multi-row insert, in the same transaction.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from diagnostics.learning import evidence
 from diagnostics.models import Diagnosis, Guide, guide_for_version
+from tests.authoring import DRAFTS, author, new_version
 from tests.conftest import Flow
 
 # Measured as production runs it: no test transaction around each request, so
@@ -21,8 +23,9 @@ from tests.conftest import Flow
 # SQLite, nothing extra on PostgreSQL) rather than a savepoint pair.
 pytestmark = pytest.mark.django_db(transaction=True)
 
-# The session, the diagnosis, the compare-and-swap update, the answer's row.
-BUDGET = 4
+# The session, the diagnosis, the compare-and-swap update, the answer's row,
+# the step events (answered and the next step's shown, in one insert).
+BUDGET = 5
 # The guide's evidence, when this process's copy is over a minute old: one read.
 EVIDENCE_READ = 1
 # A step that ends the diagnosis also records what it teaches: the network's
@@ -120,6 +123,7 @@ def test_showing_a_step_is_cheap(
 START_BUDGET = [
     "the guide (its row only: the version's id is all a Start needs)",
     "the new diagnosis",
+    "its first step event (shown)",
     "whether the new session's key is taken (Django's session store)",
     "the new session",
 ]
@@ -128,6 +132,7 @@ BACK_BUDGET = [
     "the diagnosis",
     "the compare-and-swap update",
     "deleting the undone answer's row",
+    "the step events (back, and the earlier step shown again) in one insert",
 ]
 START_OVER_BUDGET = [
     "the guide",
@@ -135,6 +140,7 @@ START_OVER_BUDGET = [
     "the diagnosis being left",
     "the compare-and-swap update marking it abandoned",
     "the new diagnosis",
+    "the step events (start_over on the old one, shown on the new one) in one insert",
     "the session, now naming the new diagnosis",
 ]
 # Half-way through, Start over first asks "Start over?" and writes nothing.
@@ -193,8 +199,9 @@ def test_start_back_and_start_over_posts_keep_to_their_budgets(
 
 
 # The session, the diagnosis, the compare-and-swap update, deleting the later
-# answers and fix results (one query per table that holds any), the new row.
-REWIND_BUDGET = 6
+# answers and fix results (one query per table that holds any), the new row,
+# the step events (answered and the next step's shown, in one insert).
+REWIND_BUDGET = 7
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
@@ -266,5 +273,18 @@ def test_the_step_that_ends_a_diagnosis_records_it_in_the_same_transaction(
         "diagnostics_evidence",
         "diagnostics_diagnosis",
         "diagnostics_fixattempt",
+        "diagnostics_stepevent",
     ]
     assert len(ending) - len(data) <= 2  # all in one transaction
+
+
+def test_the_authoring_pages_keep_to_a_fixed_budget(
+    guide: Guide, django_assert_max_num_queries
+) -> None:
+    """A draft page reads the session, the user, its permissions and the draft: a fixed
+    handful of queries, not one per step (the steps live in the draft's one JSON column)."""
+    browser = author()
+    draft = new_version(browser, guide.pk)
+    for page in ("change/", "review/", "fix/0/", "toml/"):
+        with django_assert_max_num_queries(6):
+            assert browser.get(f"{DRAFTS}{draft.pk}/{page}").status_code == 200

@@ -152,28 +152,36 @@ def _choices(*ids: str) -> list[dict[str, str]]:
     return [{"id": c, "label": c.title()} for c in ids]
 
 
-def test_every_learned_path_of_the_shipped_guide_ends_in_an_outcome(icloud: engine.Guide) -> None:
+def test_every_learned_path_of_the_shipped_guides_ends_in_an_outcome(
+    shipped_guide: engine.Guide,
+) -> None:
     """Random people, random evidence, random seeds, Back now and then: every diagnosis
     ends in an outcome, no fix is offered twice, and the memo replays each step."""
     rng = random.Random(42)
     log = []
     for _ in range(300):
-        answers = {q.id: rng.choice(q.choices).id for q in icloud.questions}
-        fixes = [f.id for f in engine.applicable_fixes(icloud, answers)]
+        answers = {q.id: rng.choice(q.choices).id for q in shipped_guide.questions}
+        fixes = [f.id for f in engine.applicable_fixes(shipped_guide, answers)]
         rng.shuffle(fixes)
         cut = rng.randrange(len(fixes) + 1) if fixes else 0
         fixed = fixes[cut] if cut < len(fixes) and rng.random() < 0.6 else None
-        log.append(ended(failed=fixes[:cut], fixed=fixed, **engine.path_answers(icloud, answers)))
-    known = engine.knowledge(icloud, evidence(icloud, log))
+        log.append(
+            ended(failed=fixes[:cut], fixed=fixed, **engine.path_answers(shipped_guide, answers))
+        )
+    known = engine.knowledge(shipped_guide, evidence(shipped_guide, log))
     for seed in range(60):
         answers: dict[str, str] = {}
         attempts: tuple[engine.Attempt, ...] = ()
         memo: dict[str, list[str]] = {}
         shown: list[tuple[dict[str, str], tuple[engine.Attempt, ...], engine.Step]] = []
         for _ in range(60):
-            decision = engine.decide(icloud, known, answers, attempts, seed=seed, memo=memo)
+            decision = engine.decide(shipped_guide, known, answers, attempts, seed=seed, memo=memo)
             replay = engine.decide(
-                icloud, engine.knowledge(icloud), answers, attempts, memo=decision.memo
+                shipped_guide,
+                engine.knowledge(shipped_guide),
+                answers,
+                attempts,
+                memo=decision.memo,
             )
             assert replay.step == decision.step
             memo = dict(decision.memo)
@@ -182,7 +190,7 @@ def test_every_learned_path_of_the_shipped_guide_ends_in_an_outcome(icloud: engi
                 break
             if shown and rng.random() < 0.15:  # Back: the step shown before comes again
                 answers, attempts, before = shown.pop()
-                again = engine.decide(icloud, known, answers, attempts, seed=seed, memo=memo)
+                again = engine.decide(shipped_guide, known, answers, attempts, seed=seed, memo=memo)
                 assert again.step == before
                 memo = dict(again.memo)
                 step = before

@@ -14,7 +14,10 @@ from diagnostics.models import Evidence, Guide
 from tests.conftest import Flow
 from tests.test_guide_validation import write
 
-pytestmark = pytest.mark.django_db
+# Every diagnosis here gets the same exploration draw (conftest's fixed_draw):
+# some draws skip the question or put the fixes the other way round, and these
+# tests are about which words the fix screen uses.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_draw")]
 
 # One question that decides which cheap fix applies (so it is worth asking),
 # then for USB: "quick" (1 minute) before "thorough" (30 minutes, likelier):
@@ -78,17 +81,6 @@ kind = "escalate"
 title = "Let's get you some help"
 body = "Support will take it from here."
 """
-
-
-@pytest.fixture(autouse=True)
-def fixed_draw(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every diagnosis here gets the same seed, so its one exploration draw is the same.
-
-    With evidence in the guide, the planner draws from the posterior once per
-    diagnosis; some draws skip the question or put the fixes the other way round.
-    These tests are about which words the fix screen uses, so the draw is fixed.
-    """
-    monkeypatch.setattr("diagnostics.flow.commands.new_seed", lambda: 1)
 
 
 WORKED_FOR = re.compile(r"Worked for (\d+) of (\d+) people who answered like you")

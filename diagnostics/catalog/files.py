@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 
 from diagnostics import engine
+from diagnostics.catalog import richtext
 
 
 class GuideFileError(ValueError):
@@ -70,3 +71,14 @@ def read_guide_file(path: Path) -> GuideFile:
 def guide_problems(directory: Path | None = None) -> list[str]:
     """Every problem in every guide file of ``directory`` (one message each)."""
     return [problem for path in guide_paths(directory) for problem in check_guide_file(path)[1]]
+
+
+def guide_warnings(directory: Path | None = None) -> list[str]:
+    """What the valid guide files of ``directory`` would show otherwise than their
+    authors probably meant (links shown as text only), one message each."""
+    found = []
+    for path in guide_paths(directory):
+        guide_file, _ = check_guide_file(path)
+        if guide_file is not None:
+            found += [f"{path.name}: {note}" for note in richtext.guide_warnings(guide_file.guide)]
+    return found

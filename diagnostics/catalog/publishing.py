@@ -20,8 +20,11 @@ class Published:
 def publish_guide(*, guide_file: GuideFile) -> Published:
     """Store a validated guide file as its guide's current version.
 
-    Idempotent: an unchanged file (same checksum) publishes nothing. A changed
-    file becomes a new version; diagnoses already started keep theirs.
+    Idempotent: a file already stored (same checksum) publishes nothing, and
+    leaves the current version as it is, so a version published in the admin
+    (diagnostics/authoring/) stays current when ``load_guides`` runs again at
+    the next start. A changed file becomes a new version; diagnoses already
+    started keep theirs.
     """
     parsed = guide_file.guide
     with transaction.atomic():
@@ -29,6 +32,9 @@ def publish_guide(*, guide_file: GuideFile) -> Published:
             slug=parsed.slug, defaults={"title": parsed.title, "summary": parsed.summary}
         )
         version = guide.versions.filter(checksum=guide_file.checksum).first()
+        if version is not None and guide.current_version_id is not None:
+            number = guide.current_version.number if guide.current_version else version.number
+            return Published(slug=guide.slug, number=number, created=False)
         created = version is None
         if created:
             latest = guide.versions.order_by("-number").first()

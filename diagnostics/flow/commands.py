@@ -17,6 +17,16 @@ context is kept in ``Diagnosis.plan`` and written in the same compare-and-swap
 as the step, so the order does not move under a person's feet: not on a
 reload, after Back, or on another worker whose evidence differs. A step that
 ends the diagnosis records what it teaches in that same transaction.
+
+Every move also appends its :class:`~diagnostics.models.StepEvent` rows, in
+one ``bulk_create`` inside the same transaction (so a lost compare-and-swap
+writes none): starting writes ``shown`` for the first step; an answer
+(including one given again at an earlier step) writes ``answered`` and the
+next step's ``shown``; Back writes ``back`` and the ``shown`` of the step it
+returns to; Start over writes ``start_over`` on the diagnosis left and
+``shown`` for the new one's first step. ``Diagnosis.step_shown_at`` keeps the
+time the current step was shown, so an event's ``seconds`` costs no query.
+Showing a step by GET writes nothing.
 """
 
 from __future__ import annotations
@@ -26,7 +36,7 @@ import logging
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -43,6 +53,7 @@ from diagnostics.models import (
     Diagnosis,
     FixAttempt,
     Guide,
+    StepEvent,
     guide_for_version,
     new_seed,
 )
@@ -222,7 +233,97 @@ def start_diagnosis(
     (``ops.ratelimit.client_network``): kept to count the diagnosis against
     that network's daily evidence quota should it be abandoned. ``kind``
     "demo" or "preview" makes a diagnosis that never teaches the ranking.
+
+    The first step's ``shown`` event is written with the new diagnosis.
     """
+    return _open(
+        session=session,
+        guide=guide,
+        network=network,
+        diagnosis_id=diagnosis_id,
+        kind=kind,
+        resumable=True,
+        leaving=[],
+    )
+
+
+def _event(
+    *,
+    diagnosis: Diagnosis,
+    action: str,
+    step: str,
+    position: int,
+    now: datetime,
+    choice: str = "",
+    timed: bool = False,
+) -> StepEvent:
+    """A step event of ``diagnosis`` (not saved); ``timed`` counts its seconds from
+    the time the current step was shown (none for a diagnosis from before)."""
+    seconds = None
+    if timed and diagnosis.step_shown_at is not None:
+        seconds = max(0, round((now - diagnosis.step_shown_at).total_seconds()))
+    return StepEvent(
+        diagnosis_id=diagnosis.pk,
+        guide_version_id=diagnosis.guide_version_id,
+        action=action,
+        step=step,
+        choice=choice,
+        position=position,
+        seconds=seconds,
+        created=now,
+    )
+
+
+def _moved_events(*, state: State, moved_to: State, action: str, now: datetime) -> list[StepEvent]:
+    """What a move from ``state`` to ``moved_to`` appends: ``action`` on the step
+    answered or left (timed), then ``shown`` for the step it leads to."""
+    diagnosis = state.diagnosis
+    if action == StepEvent.Action.ANSWERED:
+        # The step answered is the last entry of the new journal (an earlier
+        # step, when answered again).
+        kind, step_id, choice = moved_to.entries[-1]
+        left = _event(
+            diagnosis=diagnosis,
+            action=action,
+            step=engine.make_key(kind, step_id),
+            choice=choice,
+            position=len(moved_to.entries) - 1,
+            now=now,
+            timed=True,
+        )
+    else:
+        left = _event(
+            diagnosis=diagnosis,
+            action=action,
+            step=state.step_key,
+            position=len(state.entries),
+            now=now,
+            timed=True,
+        )
+    shown = _event(
+        diagnosis=diagnosis,
+        action=StepEvent.Action.SHOWN,
+        step=moved_to.step_key,
+        position=len(moved_to.entries),
+        now=now,
+    )
+    return [left, shown]
+
+
+def _open(
+    *,
+    session: Session,
+    guide: Guide,
+    network: str,
+    diagnosis_id: uuid.UUID | None,
+    kind: str,
+    resumable: bool,
+    leaving: list[StepEvent],
+) -> Diagnosis:
+    """Open a diagnosis (see :func:`start_diagnosis`); its first ``shown`` event
+    goes in one ``bulk_create`` with the ``leaving`` events of the diagnosis it
+    replaces. ``resumable``: ``diagnosis_id`` is a start ticket that may name a
+    diagnosis already opened by the same Start."""
     version_id = guide.current_version_id  # the id only: the version row is not needed
     seed = new_seed()
     # A throwaway diagnosis carries the seed and version to the planner.
@@ -233,6 +334,7 @@ def start_diagnosis(
         memo={},
     )
     first = planned.step
+    now = timezone.now()
     for _ in range(5):  # a support-code collision is rare; just draw again
         try:
             with transaction.atomic():
@@ -246,10 +348,23 @@ def start_diagnosis(
                     plan=planned.plan,
                     network=network,
                     kind=kind,
+                    step_shown_at=now,
                 )
+                shown = _event(
+                    diagnosis=diagnosis,
+                    action=StepEvent.Action.SHOWN,
+                    step=engine.step_key(first),
+                    position=0,
+                    now=now,
+                )
+                StepEvent.objects.bulk_create([*leaving, shown])
             break
         except IntegrityError:
-            if diagnosis_id is not None and Diagnosis.objects.filter(pk=diagnosis_id).exists():
+            if (
+                resumable
+                and diagnosis_id is not None
+                and Diagnosis.objects.filter(pk=diagnosis_id).exists()
+            ):
                 started = same_start(diagnosis_id, guide)
                 if started is not None:
                     remember(session, guide.slug, started)
@@ -262,7 +377,9 @@ def start_diagnosis(
     return diagnosis
 
 
-def _commit(*, state: State, moved_to: State, taught_tick: int | None) -> dict[str, Any]:
+def _commit(
+    *, state: State, moved_to: State, taught_tick: int | None, now: datetime
+) -> dict[str, Any]:
     """Move the diagnosis from ``state`` to ``moved_to`` if nobody else changed it meanwhile.
 
     Raises :class:`StaleStep` otherwise. Call inside the transaction that also
@@ -283,7 +400,8 @@ def _commit(*, state: State, moved_to: State, taught_tick: int | None) -> dict[s
     changes: dict[str, Any] = {
         "journal": [list(entry) for entry in moved_to.entries],
         **{name: value for name, value in wanted.items() if getattr(diagnosis, name) != value},
-        "updated": timezone.now(),
+        "step_shown_at": now,
+        "updated": now,
     }
     moved = Diagnosis.objects.filter(pk=diagnosis.pk, revision=diagnosis.revision).update(
         revision=F("revision") + 1, **changes
@@ -402,11 +520,16 @@ def answer_step(*, state: State, step_key: str, choice: str, network: str) -> St
         raise StaleStep
     entry, row = _new_row(state=state, step=step, position=state.position, choice=choice)
     new_state = _moved(state=state, entry=entry)
+    now = timezone.now()
+    steps = _moved_events(
+        state=state, moved_to=new_state, action=StepEvent.Action.ANSWERED, now=now
+    )
     try:
-        with transaction.atomic():  # the move, its row and its lesson land together, or none
+        with transaction.atomic():  # the move, its rows and its lesson land together, or none
             taught = _relearn(state=state, moved_to=new_state, network=network)
-            changes = _commit(state=state, moved_to=new_state, taught_tick=taught)
+            changes = _commit(state=state, moved_to=new_state, taught_tick=taught, now=now)
             row.save(force_insert=True)
+            StepEvent.objects.bulk_create(steps)
     except IntegrityError:
         # The compare-and-swap passed, so no concurrent post got here first:
         # the rows already hold this answer although the journal does not.
@@ -435,9 +558,11 @@ def go_back(*, state: State, step_key: str) -> State:
     kind = state.entries[-1][0]  # a question may come after a fix: undo whichever was last
     model: type[Answer | FixAttempt] = Answer if kind == "question" else FixAttempt
     new_state = _moved(state=state, keep=position - 1)
+    now = timezone.now()
+    steps = _moved_events(state=state, moved_to=new_state, action=StepEvent.Action.BACK, now=now)
     try:
         with transaction.atomic():
-            changes = _commit(state=state, moved_to=new_state, taught_tick=None)
+            changes = _commit(state=state, moved_to=new_state, taught_tick=None, now=now)
             if state.diagnosis.taught_tick is not None:  # reopened: its ending no longer counts
                 unteach(
                     diagnosis=state.diagnosis,
@@ -448,6 +573,7 @@ def go_back(*, state: State, step_key: str) -> State:
             deleted, _ = model.objects.filter(diagnosis=state.diagnosis, position=position).delete()
             if deleted != 1:
                 raise _RowsDisagree
+            StepEvent.objects.bulk_create(steps)
     except _RowsDisagree:
         rebuild_journal(diagnosis=state.diagnosis)
         raise StaleStep from None
@@ -482,10 +608,14 @@ def answer_again(
     entry, row = _new_row(state=state, step=earlier.step, position=position, choice=choice)
     new_state = _moved(state=state, keep=position - 1, entry=entry)
     replaced = state.entries[position - 1 :]
+    now = timezone.now()
+    steps = _moved_events(
+        state=state, moved_to=new_state, action=StepEvent.Action.ANSWERED, now=now
+    )
     try:
-        with transaction.atomic():  # the move, the deletions and the new row, or none of them
+        with transaction.atomic():  # the move, the deletions and the new rows, or none of them
             taught = _relearn(state=state, moved_to=new_state, network=network)
-            changes = _commit(state=state, moved_to=new_state, taught_tick=taught)
+            changes = _commit(state=state, moved_to=new_state, taught_tick=taught, now=now)
             deleted = 0
             # Only the tables that hold replaced rows.
             if any(kind == "question" for kind, _, _ in replaced):
@@ -499,6 +629,7 @@ def answer_again(
             if deleted != len(replaced):
                 raise _RowsDisagree
             row.save(force_insert=True)
+            StepEvent.objects.bulk_create(steps)
     except (_RowsDisagree, IntegrityError):
         rebuild_journal(diagnosis=state.diagnosis)
         raise StaleStep from None
@@ -540,7 +671,13 @@ def start_over(
     person has not confirmed, and :class:`StaleStep` when ``step_key`` is not
     the current step or the diagnosis changed meanwhile (Start over pressed
     twice, an old tab). Either way nothing is written.
+
+    The diagnosis left names the new one (``replaced_by``, set in its
+    compare-and-swap: the new one's id is drawn first) and gets a
+    ``start_over`` event, written with the new one's first ``shown``.
     """
+    replacement = uuid.uuid4()
+    leaving: list[StepEvent] = []
     with transaction.atomic():
         if state is not None:
             if step_key != state.step_key:
@@ -556,13 +693,38 @@ def start_over(
                 if left.status == Diagnosis.Status.IN_PROGRESS
                 else left.status
             )
-            # Compare-and-swap, so a second Start over (or an answer in flight) loses.
+            now = timezone.now()
+            # Compare-and-swap, so a second Start over (or an answer in flight)
+            # loses. The new diagnosis is inserted below, in this transaction;
+            # foreign keys are checked at commit.
             moved = Diagnosis.objects.filter(pk=left.pk, revision=left.revision).update(
-                status=status, started_over=True, revision=F("revision") + 1, updated=timezone.now()
+                status=status,
+                started_over=True,
+                replaced_by_id=replacement,
+                revision=F("revision") + 1,
+                updated=now,
             )
             if not moved:
                 raise LostRace
-        diagnosis = start_diagnosis(session=session, guide=guide, network=network)
+            leaving.append(
+                _event(
+                    diagnosis=left,
+                    action=StepEvent.Action.START_OVER,
+                    step=state.step_key,
+                    position=len(state.entries),
+                    now=now,
+                    timed=True,
+                )
+            )
+        diagnosis = _open(
+            session=session,
+            guide=guide,
+            network=network,
+            diagnosis_id=replacement,
+            kind=Diagnosis.Kind.LIVE if state is None else state.diagnosis.kind,
+            resumable=False,
+            leaving=leaving,
+        )
     previous = str(state.diagnosis.pk) if state is not None else ""
     events.emit("restarted", diagnosis, guide=guide.slug, previous=previous)
     return diagnosis

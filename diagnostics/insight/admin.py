@@ -6,13 +6,16 @@ guides are changed by editing their files and running ``load_guides``.
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, QuerySet
-from django.http import HttpRequest
+from django.db.models import Count, F, QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -22,9 +25,16 @@ from django.utils.timezone import localtime
 from diagnostics import engine
 from diagnostics.insight.learned import learned_order
 from diagnostics.insight.reports import guide_report
-from diagnostics.insight.transcript import Entry, transcript
+from diagnostics.insight.transcript import KINDS, Entry, duration, time_spent, transcript
 from diagnostics.learning.evidence import forget_evidence
-from diagnostics.models import Diagnosis, FixAttempt, Guide, GuideVersion, guide_for_version
+from diagnostics.models import (
+    Diagnosis,
+    EmbedSite,
+    FixAttempt,
+    Guide,
+    GuideVersion,
+    guide_for_version,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -156,42 +166,151 @@ class GuideVersionAdmin(ReadOnlyAdmin):
     exclude = ("data",)
 
 
+class DiagnosisChangeList(ChangeList):
+    """Counts the fixes tried for the page shown only: one query for its rows.
+
+    (As a subquery in the list's own query, it would be worked out for every
+    diagnosis that matches the filters before they are sorted.)
+    """
+
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        page = list(self.result_list)
+        tried = dict(
+            FixAttempt.objects.filter(diagnosis__in=[diagnosis.pk for diagnosis in page])
+            .order_by()
+            .values_list("diagnosis")
+            .annotate(n=Count("pk"))
+        )
+        for diagnosis in page:
+            diagnosis.fixes = tried.get(diagnosis.pk, 0)  # type: ignore[attr-defined]
+        self.result_list = page
+
+
+def newest_first_where(
+    queryset: QuerySet[Diagnosis], field: str, values: list[int] | None
+) -> QuerySet[Diagnosis]:
+    """``queryset`` where ``field`` is one of ``values`` (None: is empty), read newest first.
+
+    A guide or a site is shared by many diagnoses. Filtered through the key's
+    own index, the database reads every one of them and sorts them all to show
+    the newest page; compared as ``field + 0`` that index is left aside, and
+    the walk down the index on ``created`` stops once a page is full.
+    """
+    plain = queryset.alias(plain_key=F(field) + 0)
+    if values is None:
+        return plain.filter(plain_key__isnull=True)
+    return plain.filter(plain_key__in=values)
+
+
+class GuideFilter(admin.SimpleListFilter):
+    """By guide, whichever version."""
+
+    title = "guide"
+    parameter_name = "guide"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(str(pk), title) for pk, title in Guide.objects.values_list("pk", "title")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Diagnosis]) -> QuerySet[Diagnosis]:
+        if self.value() is None:
+            return queryset
+        try:
+            guide_id = int(self.value())
+        except ValueError:
+            raise IncorrectLookupParameters from None
+        versions = GuideVersion.objects.filter(guide_id=guide_id).values_list("pk", flat=True)
+        return newest_first_where(queryset, "guide_version_id", list(versions))
+
+
+class EmbedSiteFilter(admin.SimpleListFilter):
+    """By embedding site; "None recorded" for the help desk itself (or an unlisted site)."""
+
+    title = "embedding site"
+    parameter_name = "embed_site__id__exact"  # as Django's own filter named it
+    NONE = "none"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        sites = [(str(pk), name) for pk, name in EmbedSite.objects.values_list("pk", "name")]
+        return [*sites, (self.NONE, "None recorded")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Diagnosis]) -> QuerySet[Diagnosis]:
+        if self.value() is None:
+            return queryset
+        if self.value() == self.NONE:
+            return newest_first_where(queryset, "embed_site_id", None)
+        try:
+            site_id = int(self.value())
+        except ValueError:
+            raise IncorrectLookupParameters from None
+        return newest_first_where(queryset, "embed_site_id", [site_id])
+
+
 @admin.register(Diagnosis)
 class DiagnosisAdmin(ReadOnlyAdmin):
+    """Diagnoses, newest first, readable at 1280 px; each with its transcript."""
+
     list_display = (
         "support_code",
         "status",
+        "kind",
         "guide_and_version",
-        "embed_site",
-        "created",
-        "last_step",
+        "site_name",
+        "created_at",
+        "last_step_words",
         "fixes_tried",
     )
     list_filter = (
-        "guide_version__guide",
         "status",
-        "embed_site",
+        "kind",
+        GuideFilter,
+        EmbedSiteFilter,
         ("created", admin.DateFieldListFilter),
     )
     search_fields = ("=support_code",)
-    date_hierarchy = "created"
+    # No date hierarchy: its list of years and months reads every row's date.
     list_select_related = ("guide_version__guide", "embed_site")
+    # A count of every diagnosis on each page load is too slow on a large table.
+    show_full_result_count = False
     readonly_fields = (
         "support_code",
         "status",
+        "kind",
         "guide_version",
         "embed_site",
         "created",
         "updated",
-        "last_step",
+        "last_step_words",
         "outcome",
+        "replaces_link",
+        "replaced_by_link",
         "transcript",
     )
     fields = readonly_fields
     search_help_text = "Search by support code, e.g. K7P-4QX"
 
+    class Media:
+        css: ClassVar = {"all": ("diagnostics/admin-report.css",)}
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Diagnosis]:
-        return super().get_queryset(request).annotate(fixes=Count("attempts"))
+        # Large columns nothing here shows: sorting a filtered list would carry
+        # a copy of each one (the guide file, too) for every row that matches.
+        return (
+            super()
+            .get_queryset(request)
+            .defer("journal", "plan", "guide_version__data", "guide_version__source")
+        )
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return DiagnosisChangeList
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        # The widest table in the admin: without the app list beside it, every
+        # column fits at 1280 px. The breadcrumbs still lead back.
+        context = {"is_nav_sidebar_enabled": False, **(extra_context or {})}
+        return super().changelist_view(request, extra_context=context)
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Diagnosis], search_term: str
@@ -202,13 +321,32 @@ class DiagnosisAdmin(ReadOnlyAdmin):
             term = f"{term[:3]}-{term[3:]}"
         return super().get_search_results(request, queryset, term)
 
-    @admin.display(description="Guide", ordering="guide_version__guide__slug")
+    @admin.display(description="Guide", ordering="guide_version__guide__title")
     def guide_and_version(self, diagnosis: Diagnosis) -> str:
-        return str(diagnosis.guide_version)
+        version = diagnosis.guide_version
+        return f"{version.guide.title} (v{version.number})"
 
-    @admin.display(description="Fixes tried", ordering="fixes")
+    @admin.display(description="Embedded on", ordering="embed_site__name")
+    def site_name(self, diagnosis: Diagnosis) -> str:
+        return diagnosis.embed_site.name if diagnosis.embed_site else "-"
+
+    @admin.display(description="Fixes tried")
     def fixes_tried(self, diagnosis: Diagnosis) -> int:
-        return diagnosis.fixes  # type: ignore[attr-defined]
+        return getattr(diagnosis, "fixes", 0)
+
+    @admin.display(description="Started", ordering="created")
+    def created_at(self, diagnosis: Diagnosis) -> str:
+        return localtime(diagnosis.created).strftime("%Y-%m-%d %H:%M")
+
+    @admin.display(description="Last step", ordering="last_step")
+    def last_step_words(self, diagnosis: Diagnosis) -> str:
+        """Where the diagnosis stands, in the guide's words: "Outcome: ..." once it ended."""
+        if not diagnosis.last_step:
+            return "-"
+        guide = guide_for_version(diagnosis.guide_version_id)
+        kind, _ = engine.split_key(diagnosis.last_step)
+        words = guide.label(diagnosis.last_step)
+        return f"{KINDS[kind]}: {words}" if kind in KINDS else words
 
     @admin.display(description="Outcome")
     def outcome(self, diagnosis: Diagnosis) -> str:
@@ -218,30 +356,80 @@ class DiagnosisAdmin(ReadOnlyAdmin):
             return "Not reached"
         return guide_for_version(diagnosis.guide_version_id).label(diagnosis.last_step)
 
+    @admin.display(description="Replaced by")
+    def replaced_by_link(self, diagnosis: Diagnosis) -> str:
+        """The diagnosis the person opened when they started over from this one."""
+        if diagnosis.replaced_by_id is None:
+            return "-"
+        return _diagnosis_link(diagnosis.replaced_by_id, diagnosis.replaced_by.support_code)
+
+    @admin.display(description="Started over from")
+    def replaces_link(self, diagnosis: Diagnosis) -> str:
+        """The diagnosis this one replaced, if the person started over to open it."""
+        replaced = diagnosis.replaced.only("pk", "support_code").first()
+        if replaced is None:
+            return "-"
+        return _diagnosis_link(replaced.pk, replaced.support_code)
+
     @admin.display(description="Transcript")
     def transcript(self, diagnosis: Diagnosis) -> str:
         entries: list[Entry] = transcript(diagnosis=diagnosis)
         if not entries:
             return "Nothing answered yet."
+        code = diagnosis.replaced_by.support_code if diagnosis.replaced_by_id else ""
+        started = localtime(diagnosis.created).date()
+
+        def when(moment: datetime) -> str:
+            local = localtime(moment)
+            return local.strftime("%H:%M:%S" if local.date() == started else "%Y-%m-%d %H:%M:%S")
+
         rows = format_html_join(
             "",
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            '<tr><td data-label="Step">{}</td><td data-label="When">{}</td>'
+            '<td data-label="What the person saw">{}: {}</td>'
+            '<td data-label="What happened">{}{}</td><td data-label="Answer">{}</td>'
+            '<td data-label="Time spent">{}</td></tr>',
             (
                 (
-                    localtime(entry.when).strftime("%Y-%m-%d %H:%M:%S"),
+                    entry.number,
+                    when(entry.when),
                     entry.kind,
                     entry.step,
+                    entry.action,
+                    format_html(": opened {}", _diagnosis_link(entry.replaced_by, code))
+                    if entry.replaced_by
+                    else "",
                     entry.answer,
+                    duration(entry.seconds),
                 )
                 for entry in entries
             ),
         )
-        return format_html(
-            '<table class="transcript"><thead><tr><th scope="col">When</th>'
-            '<th scope="col">Kind</th><th scope="col">Step</th><th scope="col">Answer</th>'
-            "</tr></thead><tbody>{}</tbody></table>",
-            rows,
+        total = time_spent(entries)
+        footer = (
+            format_html(
+                '<p class="transcript-total">Time on the steps, added up: {}</p>', duration(total)
+            )
+            if total is not None
+            else ""
         )
+        return format_html(
+            '<div class="report-table"><table class="transcript">'
+            "<caption>Started {}; times are the server's ({}).</caption>"
+            '<thead><tr><th scope="col">Step</th><th scope="col">When</th>'
+            '<th scope="col">What the person saw</th><th scope="col">What happened</th>'
+            '<th scope="col">Answer</th><th scope="col">Time spent</th>'
+            "</tr></thead><tbody>{}</tbody></table>{}</div>",
+            started.isoformat(),
+            localtime(diagnosis.created).tzname(),
+            rows,
+            footer,
+        )
+
+
+def _diagnosis_link(pk: object, support_code: str) -> str:
+    url = reverse("admin:diagnostics_diagnosis_change", args=[pk])
+    return format_html('<a href="{}">{}</a>', url, support_code)
 
 
 @admin.register(FixAttempt)

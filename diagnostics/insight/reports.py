@@ -64,7 +64,10 @@ def guide_report(*, guide: Guide) -> GuideReport:
     tells them apart.
     """
     labels = _labels(guide)
-    opened = Diagnosis.objects.filter(guide_version__guide=guide)
+    # Staff walking a draft (kind "preview") are nobody's diagnosis: never counted.
+    opened = Diagnosis.objects.filter(guide_version__guide=guide).exclude(
+        kind=Diagnosis.Kind.PREVIEW
+    )
     # A start screen left without an answer (a look, a double click, a page
     # elsewhere posting Start) is nobody giving up: those are counted apart.
     unanswered = opened.filter(NEVER_ANSWERED)
@@ -72,6 +75,7 @@ def guide_report(*, guide: Guide) -> GuideReport:
     statuses = dict(diagnoses.values_list("status").annotate(n=Count("pk")).order_by())
     rows = (
         FixAttempt.objects.filter(diagnosis__guide_version__guide=guide)
+        .exclude(diagnosis__kind=Diagnosis.Kind.PREVIEW)
         .values("fix")
         .annotate(
             tried=Count("pk"),

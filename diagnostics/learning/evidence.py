@@ -276,3 +276,32 @@ def prune_quotas(*, before: date) -> int:
     """Delete the daily quota counts of days before ``before``; return how many."""
     deleted, _ = EvidenceQuota.objects.filter(day__lt=before).delete()
     return deleted
+
+
+def forget_fixes(*, slug: str, fix_ids: Iterable[str]) -> None:
+    """Start the evidence of these fixes of guide ``slug`` afresh (a fix whose ``when`` changed).
+
+    Their own lines go (worked, tried, could not, offered); a diagnosis that
+    ended unfixed after trying one of them counts as if it had not tried it
+    (its "unfixed after" line loses that fix, merged with the line it then
+    matches). Call inside the transaction that publishes the new version.
+    """
+    ids = set(fix_ids)
+    if not ids:
+        return
+    lines = Evidence.objects.filter(guide_id=slug)
+    lines.filter(kind__in=["fixed", "tried", "cannot", "offered"], key__in=ids).delete()
+    for line in lines.select_for_update().filter(kind="unfixed_after").order_by("pk"):
+        failed = line.key.split(",")
+        if ids.isdisjoint(failed):
+            continue
+        rest = ",".join(sorted(f for f in failed if f not in ids))
+        if rest:
+            merged, _ = Evidence.objects.get_or_create(
+                guide_id=slug, context=line.context, kind=line.kind, key=rest
+            )
+            lines.filter(pk=merged.pk).update(
+                count=F("count") + line.count, weight=F("weight") + line.weight
+            )
+        line.delete()
+    transaction.on_commit(lambda: forget_evidence(slug))

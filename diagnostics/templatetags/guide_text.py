@@ -1,6 +1,13 @@
-"""Guide text in pages: ``linkify``, and ``{% step_text %}``, a step's text drawn once.
+"""Guide text in pages: ``rich_text`` and ``rich_inline``, ``linkify``, and
+``{% step_text %}``, a step's text drawn once.
 
-``linkify`` is Django's ``urlize`` for guide text, worked out once per text.
+``rich_text`` (help, an outcome's body: paragraphs and lists) and
+``rich_inline`` (a step, a why, a note) draw a guide's prose in its small
+Markdown subset, made safe by :mod:`diagnostics.catalog.richtext`. Titles,
+prompts and choice labels never go through them: they stay plain, escaped text.
+
+``linkify`` is Django's ``urlize``, worked out once per text, for text that is
+not a guide's (the support contact from the settings).
 
 Every address in a guide is another site (Apple's status page, iCloud.com), so
 links open in a new tab, and say so to screen readers: the guide stays where
@@ -31,7 +38,21 @@ from django.template.loader import render_to_string
 from django.utils.html import urlize
 from django.utils.safestring import SafeString, mark_safe
 
+from diagnostics.catalog import richtext
+
 register = template.Library()
+
+
+@register.filter(is_safe=True)
+def rich_text(text: str) -> SafeString:
+    """A guide's prose drawn as blocks: paragraphs and lists, with the inline subset."""
+    return mark_safe(richtext.render_block(str(text)))  # noqa: S308 (sanitised by nh3)
+
+
+@register.filter(is_safe=True)
+def rich_inline(text: str) -> SafeString:
+    """A guide's prose inside one element: bold, italic, code and links, no blocks."""
+    return mark_safe(richtext.render_inline(str(text)))  # noqa: S308 (sanitised by nh3)
 
 
 @register.filter(is_safe=True)
@@ -43,7 +64,7 @@ def linkify(text: str) -> SafeString:
 # A web link as urlize writes it (mailto: links have no rel and stay as they are).
 _WEB_LINK = re.compile(r'<a href="(https?://[^"]*)" rel="nofollow">(.*?)</a>')
 _NEW_TAB = (
-    r'<a href="\1" rel="nofollow noopener" target="_blank">'
+    r'<a href="\1" rel="nofollow noopener noreferrer" target="_blank">'
     r'\2<span class="visually-hidden"> (opens in a new tab)</span></a>'
 )
 

@@ -1,5 +1,7 @@
 """The fixes a person is offered, in order, written down from the shipped guide.
 
+Also the words of a question (``prompt``, ``label``) that tests click by.
+
 The browser tests take the order from here, not from the engine under test,
 so a ranking bug shows in them as a wrong heading. Worked out by hand from
 diagnostics/guides/icloud-contacts.toml (chance per minute of each fix in the
@@ -48,3 +50,17 @@ def fix_titles(guide: engine.Guide, fix_ids: tuple[str, ...]) -> list[str]:
         assert fix is not None, f"the guide has no fix {fix_id!r}"
         titles.append(fix.title)
     return titles
+
+
+def prompt(guide: engine.Guide, question_id: str) -> str:
+    question = guide.question(question_id)
+    assert question is not None
+    return question.prompt
+
+
+def label(guide: engine.Guide, question_id: str, choice_id: str) -> str:
+    question = guide.question(question_id)
+    assert question is not None
+    choice = question.choice(choice_id)
+    assert choice is not None
+    return choice.label

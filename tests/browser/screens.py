@@ -163,3 +163,6 @@ def tour(
         admin.goto(f"/admin/diagnostics/diagnosis/{escalated.pk}/change/")
         expect(admin.locator("table.transcript")).to_be_visible()
         yield Screen("admin-transcript", admin, public=False)
+        admin.goto("/admin/diagnostics/diagnosis/")
+        expect(admin.get_by_role("link", name=escalated.support_code)).to_be_visible()
+        yield Screen("admin-diagnosis-list", admin, public=False)

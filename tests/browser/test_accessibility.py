@@ -37,6 +37,7 @@ EXPECTED_SCREENS = {
     "error-410-session-ended",
     "error-403-expired-form",
     "admin-transcript",
+    "admin-diagnosis-list",
 }
 
 

@@ -17,6 +17,7 @@ from diagnostics import engine
 from diagnostics.models import Answer, Diagnosis
 
 from .driver import GUIDE_URL, Helpdesk
+from .expected import label, prompt
 from .test_accessibility import axe_violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -25,20 +26,6 @@ LIST_HEADING = "What do you need help with?"
 EARLIER = "You're back at an earlier step."
 STALE = "That page was out of date, so nothing was changed."
 JAVASCRIPT = pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
-
-
-def prompt(guide: engine.Guide, question_id: str) -> str:
-    question = guide.question(question_id)
-    assert question is not None
-    return question.prompt
-
-
-def label(guide: engine.Guide, question_id: str, choice_id: str) -> str:
-    question = guide.question(question_id)
-    assert question is not None
-    choice = question.choice(choice_id)
-    assert choice is not None
-    return choice.label
 
 
 def answers() -> list[tuple[str, str]]:
@@ -78,6 +65,14 @@ def shows(desk: Helpdesk, heading: str, *, position: int, earlier: bool) -> None
     )
     expect(desk.heading).to_have_text(heading)
     expect(desk.page.get_by_text(EARLIER)).to_have_count(1 if earlier else 0)
+
+
+def back_at_the_second_question(desk: Helpdesk, guide: engine.Guide) -> None:
+    """Start, answer two questions, then the browser's Back: at step 2, shown as earlier."""
+    desk.open().start()
+    desk.answer(label(guide, "apple_status", "all_green"))
+    desk.answer(label(guide, "account", "icloud"))
+    back(desk)
 
 
 def phone(new_context: Callable[..., BrowserContext], *, javascript: bool) -> Helpdesk:
@@ -167,10 +162,7 @@ def test_an_earlier_step_left_open_while_another_tab_moved_on_changes_nothing(
     new_context: Callable[..., BrowserContext], guide_steps: engine.Guide, javascript: bool
 ) -> None:
     desk = phone(new_context, javascript=javascript)
-    desk.open().start()
-    desk.answer(label(guide_steps, "apple_status", "all_green"))
-    desk.answer(label(guide_steps, "account", "icloud"))
-    back(desk)
+    back_at_the_second_question(desk, guide_steps)
     shows(desk, prompt(guide_steps, "account"), position=2, earlier=True)
     other_tab = Helpdesk(desk.page.context.new_page(), javascript=javascript).open()
     other_tab.answer(label(guide_steps, "icloud_web", "missing"))
@@ -188,10 +180,7 @@ def test_forward_to_a_step_undone_since_shows_the_current_step(
     new_context: Callable[..., BrowserContext], guide_steps: engine.Guide, javascript: bool
 ) -> None:
     desk = phone(new_context, javascript=javascript)
-    desk.open().start()
-    desk.answer(label(guide_steps, "apple_status", "all_green"))
-    desk.answer(label(guide_steps, "account", "icloud"))
-    back(desk)
+    back_at_the_second_question(desk, guide_steps)
     other_tab = Helpdesk(desk.page.context.new_page(), javascript=javascript).open()
     other_tab.back()  # the in-page Back, twice: only the first answer is left
     other_tab.back()
@@ -209,10 +198,7 @@ def test_in_page_links_of_an_earlier_step(
     new_context: Callable[..., BrowserContext], guide_steps: engine.Guide, javascript: bool
 ) -> None:
     desk = phone(new_context, javascript=javascript)
-    desk.open().start()
-    desk.answer(label(guide_steps, "apple_status", "all_green"))
-    desk.answer(label(guide_steps, "account", "icloud"))
-    back(desk)
+    back_at_the_second_question(desk, guide_steps)
     shows(desk, prompt(guide_steps, "account"), position=2, earlier=True)
     if javascript:
         assert axe_violations(desk.page) == []  # the earlier step's notice and links

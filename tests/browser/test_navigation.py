@@ -11,25 +11,11 @@ from diagnostics import engine
 from diagnostics.models import Answer, Diagnosis, FixAttempt
 
 from .driver import ALL_FINE, GUIDE_URL, NOT_FIXED, Helpdesk
-from .expected import FIXES_WHEN_ALL_FINE, fix_titles
+from .expected import FIXES_WHEN_ALL_FINE, fix_titles, label, prompt
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 LIST_HEADING = "What do you need help with?"
-
-
-def prompt(guide: engine.Guide, question_id: str) -> str:
-    question = guide.question(question_id)
-    assert question is not None
-    return question.prompt
-
-
-def label(guide: engine.Guide, question_id: str, choice_id: str) -> str:
-    question = guide.question(question_id)
-    assert question is not None
-    choice = question.choice(choice_id)
-    assert choice is not None
-    return choice.label
 
 
 def test_back_undoes_the_last_answer(page: Page, guide_steps: engine.Guide) -> None:
