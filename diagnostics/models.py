@@ -65,6 +65,11 @@ def new_seed() -> int:
     return secrets.randbelow(2**31)
 
 
+# Guides whose slug starts with this hold the drafts staff preview in the admin
+# (diagnostics.authoring.preview): never current, never listed, never counted.
+PREVIEW_SLUG_PREFIX = "preview-draft-"
+
+
 class Guide(models.Model):
     slug = models.SlugField(unique=True)
     title = models.CharField(max_length=200)
@@ -280,6 +285,8 @@ class Diagnosis(models.Model):
             # The admin's list filtered by status, newest first, without
             # sorting every diagnosis of that status.
             models.Index(fields=["status", "created"], name="diagnosis_by_status_created"),
+            # The dashboard reads one day of live (or demo) diagnoses at a time.
+            models.Index(fields=["kind", "created"], name="diagnosis_by_kind_day"),
         ]
         permissions: ClassVar = [
             ("export_diagnosis", "Can export diagnoses as CSV"),
@@ -468,6 +475,45 @@ class EvidenceQuota(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day}: {self.count}"
+
+
+# --- the staff dashboard's daily rollups ----------------------------------------
+
+
+class DailyRollup(models.Model):
+    """The dashboard's figures for the diagnoses started on one closed day, in one slice.
+
+    A slice is a guide version, an embedding site (or none) and live or demo
+    data. ``figures`` holds counts that add up across days and slices
+    (:mod:`diagnostics.insight.rollups`): outcomes, per fix, per step, and
+    time as bucketed histograms (medians cannot be added up). Rows hold no
+    personal data and no link to a diagnosis, so ``purge_diagnoses`` keeps them.
+    """
+
+    day = models.DateField()
+    guide_version = models.ForeignKey(GuideVersion, on_delete=models.PROTECT, related_name="+")
+    embed_site = models.ForeignKey(
+        EmbedSite, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    demo = models.BooleanField(default=False)
+    figures = models.JSONField(default=dict)
+
+    class Meta:
+        indexes: ClassVar = [models.Index(fields=["day"], name="daily_rollup_by_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.guide_version_id}"
+
+
+class RollupWatermark(models.Model):
+    """The last day whose rollup is stored (one row): later days are counted live."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    through = models.DateField()
+    built = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"rolled up through {self.through}"
 
 
 # --- authoring: drafts in the admin and who did what -----------------------------

@@ -310,6 +310,9 @@ HELPDESK_EMBED_ORIGINS = env_origins("HELPDESK_EMBED_ORIGINS")
 HELPDESK_UNANSWERED_RETENTION_HOURS = env_int(
     "HELPDESK_UNANSWERED_RETENTION_HOURS", default=24, minimum=1
 )
+# A diagnosis idle this long counts as abandoned on the staff dashboard, and is
+# the default of `manage.py mark_abandoned --idle-hours` (docs/operations.md).
+HELPDESK_ABANDON_AFTER_HOURS = env_int("HELPDESK_ABANDON_AFTER_HOURS", default=24, minimum=1)
 
 # Web addresses in guide text ("icloud.com") become links; assume https for them.
 URLIZE_ASSUME_HTTPS = True

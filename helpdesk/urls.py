@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
+from diagnostics.insight.admin import dashboard_urls
+
 admin.site.site_header = "Help desk administration"
 admin.site.site_title = "Help desk admin"
 
@@ -14,6 +16,8 @@ handler500 = "ops.errors.server_error"
 handler404 = "diagnostics.flow.views.not_found"
 
 urlpatterns = [
+    # The staff dashboard: an admin page of its own (diagnostics/insight/).
+    *dashboard_urls(),
     # Staff walking a guide draft: the flow's views again (diagnostics/authoring/preview.py).
     path("admin/preview/", include("diagnostics.authoring.preview_urls", namespace="preview")),
     path("admin/", admin.site.urls),

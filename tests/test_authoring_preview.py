@@ -8,20 +8,22 @@ from django.test import Client
 from diagnostics.authoring.guide_file import to_toml
 from diagnostics.insight.reports import guide_report
 from diagnostics.learning.evidence import forget_evidence
-from diagnostics.models import Diagnosis, Evidence, EvidenceClock, Guide
+from diagnostics.models import (
+    PREVIEW_SLUG_PREFIX,
+    Diagnosis,
+    Evidence,
+    EvidenceClock,
+    Guide,
+    GuideVersion,
+)
 from tests.authoring import DRAFTS, author, new_version, save_raw
 from tests.conftest import Flow
 from tests.test_why import WHY_GUIDE, why_guide  # noqa: F401  (the fixture)
 
-pytestmark = pytest.mark.django_db
+# One seed for every diagnosis, so a preview and a live walk draw alike.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_draw")]
 
 PREVIEW = "/admin/preview/guides/{slug}/"
-
-
-@pytest.fixture(autouse=True)
-def fixed_draw(monkeypatch: pytest.MonkeyPatch) -> None:
-    """One seed for every diagnosis, so a preview and a live walk draw alike."""
-    monkeypatch.setattr("diagnostics.flow.commands.new_seed", lambda: 1)
 
 
 def preview(browser: Client, draft_pk: int, slug: str) -> Flow:
@@ -144,3 +146,22 @@ def test_a_draft_with_problems_cannot_be_previewed(guide: Guide) -> None:
     response = browser.post(f"{DRAFTS}{draft.pk}/preview/")
     assert response.status_code == 400
     assert not Diagnosis.objects.exists()
+
+
+def test_the_guides_previews_run_on_stay_out_of_the_admin_lists(
+    guide: Guide, admin_client: Client
+) -> None:
+    browser = author()
+    draft = new_version(browser, guide.pk)
+    flow = preview(browser, draft.pk, guide.slug)
+    assert flow.step.startswith("question:")
+    hidden = Guide.objects.get(slug__startswith=PREVIEW_SLUG_PREFIX)
+
+    guides = admin_client.get("/admin/diagnostics/guide/").content.decode()
+    versions = admin_client.get("/admin/diagnostics/guideversion/").content.decode()
+
+    assert guide.title in guides
+    assert hidden.slug not in guides
+    assert f"/admin/diagnostics/guide/{hidden.pk}/" not in guides
+    draft_version = GuideVersion.objects.get(guide=hidden)
+    assert f"/admin/diagnostics/guideversion/{draft_version.pk}/" not in versions

@@ -131,3 +131,57 @@ def test_every_outcome_of_every_guide_is_reached_through_the_forms(
         assert diagnosis.status == STATUS_AFTER[outcome.outcome], outcome_id
         flow.restart()  # the next way starts afresh, in the same browser
         assert flow.step == engine.step_key(engine.next_step(shipped, {}, ()))
+
+
+def seeded_walks(guide: engine.Guide, seeds: int) -> list[list[str]]:
+    """The fixes offered, in order, to people for whom nothing works.
+
+    Each walk has its own seed, as every live diagnosis does: the learned
+    ranking (no evidence yet) orders the fixes with a draw per diagnosis.
+    Answers go round each question's choices, leaving out those that end the
+    diagnosis at once.
+    """
+    known = engine.knowledge(guide, {})
+    walks = []
+    for seed in range(seeds):
+        answers: dict[str, str] = {}
+        attempts: list[engine.Attempt] = []
+        memo: dict[str, list[str]] = {}
+        offered: list[str] = []
+        while True:
+            decision = engine.decide(guide, known, answers, attempts, seed=seed, memo=memo)
+            memo, step = dict(decision.memo), decision.step
+            if isinstance(step, engine.Question):
+                staying = [c for c in step.choices if not c.next]
+                answers[step.id] = staying[seed % len(staying)].id
+            elif isinstance(step, engine.Fix):
+                offered.append(step.id)
+                attempts.append(engine.Attempt(fix=step.id, result=engine.Result.NOT_FIXED))
+            else:
+                walks.append(offered)
+                break
+    return walks
+
+
+def test_no_fix_calls_itself_the_last_resort_while_others_can_follow_it(
+    shipped_guide: engine.Guide,
+) -> None:
+    # A person told "last resort" and then shown "Restart your iPhone" stops
+    # trusting the order. The learned order may put any fix before others, so
+    # a fix's title and why must not promise its place.
+    followed = {fix for walk in seeded_walks(shipped_guide, 40) for fix in walk[:-1]}
+    assert followed, "no walk offered two fixes"
+    for fix in shipped_guide.fixes:
+        if fix.id in followed:
+            words = f"{fix.title} {fix.why}".lower()
+            assert "last resort" not in words, fix.id
+
+
+def test_an_apple_outage_says_what_to_do_once_apple_has_fixed_it(
+    shipped_guide: engine.Guide,
+) -> None:
+    # Progress is kept in the browser: coming back later shows this same screen,
+    # so it has to say that Start over is the way to try again.
+    outage = shipped_guide.outcomes["apple_outage"]
+    assert "apple.com/support/systemstatus" in outage.body
+    assert "come back here and tap Start over" in outage.body

@@ -376,6 +376,20 @@ def test_start_over_at_the_first_question_keeps_the_diagnosis(flow: Flow) -> Non
     assert list(Diagnosis.objects.values_list("status", flat=True)) == ["in_progress"]
 
 
+def test_the_first_question_offers_no_start_over_until_something_is_answered(
+    flow: Flow,
+) -> None:
+    # Start over there would change nothing: a button that does nothing only worries.
+    flow.start()
+    assert "Start over" not in flow.html
+    assert 'aria-label="Diagnosis"' not in flow.html  # no empty bar of buttons either
+    flow.answer("all_green")
+    assert "Start over" in flow.html
+    flow.back()
+    assert flow.step == "question:apple_status"
+    assert "Start over" not in flow.html
+
+
 def test_start_over_after_finishing_keeps_the_outcome(flow: Flow) -> None:
     flow.start()
     flow.answer("outage")

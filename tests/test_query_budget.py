@@ -278,6 +278,58 @@ def test_the_step_that_ends_a_diagnosis_records_it_in_the_same_transaction(
     assert len(ending) - len(data) <= 2  # all in one transaction
 
 
+# The staff dashboard: the session and user, the filter form's sites, the
+# watermark (twice), the stored rollups, five queries for the live days, and
+# per guide shown its row and its evidence (one or two reads): 15 for one guide.
+DASHBOARD_BUDGET = 15
+
+
+def test_the_dashboard_costs_the_same_however_many_diagnoses_and_days(guide: Guide) -> None:
+    from datetime import timedelta
+
+    from django.contrib.auth.models import User
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from diagnostics.insight.rollups import roll_up
+    from tests.dashboard_data import answered, make, shown
+
+    staff = Client()
+    staff.force_login(User.objects.create_superuser("lead", "l@example.com", password=None))
+    version = guide.current_version
+    now = timezone.now()
+    url = "/admin/diagnostics/dashboard/?start={}&end={}"
+
+    def add(days_ago: int) -> None:
+        make(
+            version,
+            at=now - timedelta(days=days_ago, hours=1),
+            status="resolved",
+            last_step="outcome:fixed",
+            events=[shown("fix:restart"), answered("fix:restart", 30), shown("outcome:fixed")],
+            attempts=(("restart", "fixed"),),
+        )
+
+    def cost(days: int) -> int:
+        start = (now - timedelta(days=days - 1)).date()
+        staff.get(url.format(start, now.date()))  # parses the guide once for the process
+        cache.clear()  # the live counts, not their minute-old copy
+        with CaptureQueriesContext(connection) as queries:
+            response = staff.get(url.format(start, now.date()))
+        assert response.status_code == 200
+        return len(data_queries([q["sql"] for q in queries.captured_queries]))
+
+    add(0)
+    small = cost(1)
+    for days_ago in range(40):
+        add(days_ago)
+        add(days_ago)
+    roll_up(now=now)
+    assert cost(1) == small  # today only: counted live
+    assert cost(30) == cost(40) == small + 1  # and one read of the stored days
+    assert small + 1 <= DASHBOARD_BUDGET
+
+
 def test_the_authoring_pages_keep_to_a_fixed_budget(
     guide: Guide, django_assert_max_num_queries
 ) -> None:

@@ -18,7 +18,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from diagnostics.engine import OUTCOME_KINDS
-from diagnostics.models import Guide
+from diagnostics.models import PREVIEW_SLUG_PREFIX, Guide
 
 ID = re.compile(r"^[A-Za-z0-9_-]+$")
 ID_HELP = "Letters, digits, _ and -. Learned evidence follows a fix's id: keep it to keep it."
@@ -305,7 +305,7 @@ class NewGuideForm(forms.Form):
 class NewVersionForm(forms.Form):
     guide = forms.ModelChoiceField(
         queryset=Guide.objects.filter(current_version__isnull=False).exclude(
-            slug__startswith="preview-draft-"
+            slug__startswith=PREVIEW_SLUG_PREFIX
         ),
     )
 

@@ -33,11 +33,11 @@ from diagnostics.authoring.guide_file import to_toml
 from diagnostics.authoring.problems import draft_problems
 from diagnostics.authoring.services import AuthoringError
 from diagnostics.flow import commands, ownership
-from diagnostics.models import Diagnosis, Guide, GuideDraft, GuideVersion
+from diagnostics.models import PREVIEW_SLUG_PREFIX, Diagnosis, Guide, GuideDraft, GuideVersion
 
 NAMESPACE = "preview"
 SESSION_KEY = "authoring_preview"
-PREVIEW_SLUG = "preview-draft-{pk}"
+PREVIEW_SLUG = PREVIEW_SLUG_PREFIX + "{pk}"
 
 
 class PreviewSession(MutableMapping[str, Any]):

@@ -28,7 +28,7 @@ from diagnostics.authoring.problems import Problems, draft_problems
 from diagnostics.catalog.files import GuideFile
 from diagnostics.catalog.publishing import publish_guide
 from diagnostics.learning.evidence import forget_fixes
-from diagnostics.models import AuthorLogEntry, Guide, GuideDraft, GuideVersion
+from diagnostics.models import PREVIEW_SLUG_PREFIX, AuthorLogEntry, Guide, GuideDraft, GuideVersion
 
 type User = AbstractBaseUser | AnonymousUser
 Action = AuthorLogEntry.Action
@@ -148,8 +148,8 @@ def _slug_of(data: Mapping[str, Any]) -> str:
         raise BadGuideText(
             "The file needs a [guide] table whose slug is made of letters, digits, - and _."
         )
-    if slug.startswith("preview-draft-"):  # the hidden guides previews run on
-        raise BadGuideText("Slugs starting with 'preview-draft-' are kept for previews.")
+    if slug.startswith(PREVIEW_SLUG_PREFIX):  # the hidden guides previews run on
+        raise BadGuideText(f"Slugs starting with '{PREVIEW_SLUG_PREFIX}' are kept for previews.")
     return slug
 
 

@@ -21,13 +21,17 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
+from django.views.decorators.http import require_safe
 
 from diagnostics import engine
+from diagnostics.insight.forms import DashboardFilters
 from diagnostics.insight.learned import learned_order
+from diagnostics.insight.page import dashboard_page
 from diagnostics.insight.reports import guide_report
 from diagnostics.insight.transcript import KINDS, Entry, duration, time_spent, transcript
 from diagnostics.learning.evidence import forget_evidence
 from diagnostics.models import (
+    PREVIEW_SLUG_PREFIX,
     Diagnosis,
     EmbedSite,
     FixAttempt,
@@ -35,6 +39,7 @@ from diagnostics.models import (
     GuideVersion,
     guide_for_version,
 )
+from ops.pages import render_page
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -149,6 +154,7 @@ class GuideAdmin(admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
+            .exclude(slug__startswith=PREVIEW_SLUG_PREFIX)  # drafts' previews: authoring's
             .select_related("current_version")
             .annotate(diagnosis_count=Count("versions__diagnoses"))
         )
@@ -164,6 +170,9 @@ class GuideVersionAdmin(ReadOnlyAdmin):
     list_filter = ("guide",)
     readonly_fields = ("guide", "number", "checksum", "loaded_at", "source")
     exclude = ("data",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[GuideVersion]:
+        return super().get_queryset(request).exclude(guide__slug__startswith=PREVIEW_SLUG_PREFIX)
 
 
 class DiagnosisChangeList(ChangeList):
@@ -447,3 +456,37 @@ class FixAttemptAdmin(ReadOnlyAdmin):
         """The fix as people saw it, in its guide version's words."""
         fix = guide_for_version(attempt.diagnosis.guide_version_id).fix(attempt.fix)
         return fix.title if fix else attempt.fix
+
+
+# --- the staff dashboard ------------------------------------------------------------
+
+
+@require_safe
+def dashboard_view(request: HttpRequest) -> HttpResponse:
+    """Outcomes, fixes, the funnel, time and the trend, for the filters in the query string."""
+    if not request.user.has_perm("diagnostics.view_diagnosis"):
+        raise PermissionDenied
+    form = DashboardFilters.from_query(request.GET)
+    page = dashboard_page(filters=form.filters()) if form.is_valid() else None
+    context = {
+        **admin.site.each_context(request),
+        "title": "Dashboard",
+        "form": form,
+        "page": page,
+        "abandon_hours": settings.HELPDESK_ABANDON_AFTER_HOURS,
+        "time_zone": settings.TIME_ZONE,
+    }
+    return render_page(
+        request, "admin/diagnostics/dashboard.html", context, status=200 if page else 400
+    )
+
+
+def dashboard_urls() -> list[URLPattern]:
+    """The dashboard's address, for the project's urls (before the admin's own)."""
+    return [
+        path(
+            "admin/diagnostics/dashboard/",
+            admin.site.admin_view(dashboard_view),
+            name="diagnostics_dashboard",
+        )
+    ]

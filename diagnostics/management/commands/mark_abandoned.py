@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from diagnostics.flow.commands import mark_abandoned
@@ -18,7 +19,7 @@ class Command(BaseCommand):
     help = "Mark in-progress diagnoses idle for longer than --idle-hours as abandoned."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--idle-hours", type=int, default=24)
+        parser.add_argument("--idle-hours", type=int, default=settings.HELPDESK_ABANDON_AFTER_HOURS)
 
     def handle(self, *args: Any, **options: Any) -> None:
         count = mark_abandoned(idle_for=timedelta(hours=options["idle_hours"]))

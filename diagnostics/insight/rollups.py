@@ -1,0 +1,427 @@
+"""The dashboard's counts per day and slice: computed live, or stored for closed days.
+
+A **slice** is one day (the day the diagnoses started, in ``TIME_ZONE``), one
+guide version, one embedding site (or none) and live or demo data. For each
+slice, :func:`count_slices` returns **figures**: plain counts that add up
+across days and slices (:func:`add_figures`)::
+
+    {"outcomes": {"started": 3, "fixed": 1, "explained": 1, "escalated": 0,
+                  "abandoned": 1, "in_progress": 0},
+     "fixes": {"restart": {"shown": 2, "tried": 2, "fixed": 1, "not_fixed": 1, "cannot": 0}},
+     "steps": {"question:account": {"views": 2, "exits": 1, "seconds": {"3": 2}}},
+     "resolution": {"9": 1}}
+
+Times are histograms over :data:`diagnostics.engine.stats.SECOND_BUCKETS`
+(bucket index as a string), because medians cannot be added up.
+
+A day is **closed** once every diagnosis started on it has either ended or
+been idle past ``HELPDESK_ABANDON_AFTER_HOURS``. :func:`roll_up` stores the
+figures of closed days in :class:`~diagnostics.models.DailyRollup` (one row per
+slice) and moves the watermark (:class:`~diagnostics.models.RollupWatermark`);
+days after the watermark are counted live, with the very same queries. The
+rows keep no link to any diagnosis, so purging diagnoses keeps the history.
+
+Counted: live (or, on request, demo) diagnoses that were answered at least
+once. Preview diagnoses and those opened but never answered are left out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zoneinfo
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.utils import timezone
+
+from diagnostics import engine
+from diagnostics.engine.stats import SECOND_BUCKETS, bucket_of
+from diagnostics.models import (
+    DailyRollup,
+    Diagnosis,
+    FixAttempt,
+    RollupWatermark,
+    StepEvent,
+    guide_for_version,
+)
+
+type Figures = dict[str, Any]
+
+LIVE_SECONDS = 60  # how long live counts are reused: the page says they may be a minute old
+
+OUTCOMES = ("started", "fixed", "explained", "escalated", "abandoned", "in_progress")
+FIX_COUNTS = ("shown", "tried", "fixed", "not_fixed", "cannot")
+RESULT_NAMES = {
+    FixAttempt.Result.FIXED: "fixed",
+    FixAttempt.Result.NOT_FIXED: "not_fixed",
+    FixAttempt.Result.CANNOT: "cannot",
+}
+
+
+@dataclass(frozen=True)
+class Slice:
+    day: date
+    guide_version: int
+    embed_site: int | None
+    demo: bool
+
+    @property
+    def order(self) -> tuple[date, int, int, bool]:
+        return (self.day, self.guide_version, self.embed_site or 0, self.demo)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which diagnoses to count: started in [start, end), of these versions and sites."""
+
+    start: date
+    end: date  # exclusive
+    versions: frozenset[int] | None = None  # None: every version
+    site: int | None = None  # an EmbedSite pk
+    no_site: bool = False  # only diagnoses on the help desk itself (no embedding site)
+    demo: bool | None = False  # False: live only; True: demo only; None: both
+
+
+def empty_figures() -> Figures:
+    return {"outcomes": dict.fromkeys(OUTCOMES, 0), "fixes": {}, "steps": {}, "resolution": {}}
+
+
+def add_figures(total: Figures, more: Mapping[str, Any]) -> Figures:
+    """Add ``more`` into ``total`` (nested counts, key by key), and return ``total``."""
+    for key, value in more.items():
+        if type(value) is dict:
+            into = total.get(key)
+            if into is None:
+                into = total[key] = {}
+            add_figures(into, value)
+        else:
+            total[key] = total.get(key, 0) + value
+    return total
+
+
+def abandon_after() -> timedelta:
+    return timedelta(hours=settings.HELPDESK_ABANDON_AFTER_HOURS)
+
+
+def _zone() -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def day_start(day: date) -> datetime:
+    """Midnight starting ``day`` in ``TIME_ZONE``, as an aware datetime."""
+    return datetime.combine(day, time.min, tzinfo=_zone())
+
+
+def today(now: datetime | None = None) -> date:
+    return timezone.localtime(now or timezone.now(), _zone()).date()
+
+
+def last_closed_day(now: datetime | None = None) -> date:
+    """The latest day all of whose diagnoses have ended or been idle past the threshold."""
+    moment = (now or timezone.now()) - abandon_after()
+    return timezone.localtime(moment, _zone()).date() - timedelta(days=1)
+
+
+def _diagnosis_filter(scope: Scope, prefix: str = "") -> Q:
+    """The diagnoses of ``scope``, as a filter on a model reaching them through ``prefix``."""
+
+    def q(**lookups: object) -> Q:
+        return Q(**{f"{prefix}{name}": value for name, value in lookups.items()})
+
+    kinds = {
+        False: [Diagnosis.Kind.LIVE],
+        True: [Diagnosis.Kind.DEMO],
+        None: [Diagnosis.Kind.LIVE, Diagnosis.Kind.DEMO],
+    }[scope.demo]
+    where = q(created__gte=day_start(scope.start), created__lt=day_start(scope.end), kind__in=kinds)
+    if scope.versions is not None:
+        where &= q(guide_version_id__in=sorted(scope.versions))
+    if scope.site is not None:
+        where &= q(embed_site_id=scope.site)
+    elif scope.no_site:
+        where &= q(embed_site__isnull=True)
+    # Opened and never answered: nobody's diagnosis yet (flow.retention.NEVER_ANSWERED,
+    # spelled out here to reach it through ``prefix``).
+    unanswered = Q(
+        **{f"{prefix}revision": 0, f"{prefix}journal": []},
+        **{f"{prefix}status__in": [Diagnosis.Status.IN_PROGRESS, Diagnosis.Status.ABANDONED]},
+    )
+    return where & ~unanswered
+
+
+def _slice_fields(scope: Scope, prefix: str = "") -> dict[str, Any]:
+    return {
+        "d_day": _day_case(scope, prefix),
+        "d_version": F(f"{prefix}guide_version_id"),
+        "d_site": F(f"{prefix}embed_site_id"),
+        "d_kind": F(f"{prefix}kind"),
+    }
+
+
+def _outcome_kind(version_id: int, step: str) -> str:
+    """``fixed`` for the guide's resolved outcome, else ``explained`` (a resolved diagnosis)."""
+    outcome = guide_for_version(version_id).step(step)
+    if isinstance(outcome, engine.Outcome) and outcome.outcome == "resolved":
+        return "fixed"
+    return "explained"
+
+
+def _bucket_case(field: str) -> Case:
+    """The bucket of a time in seconds, worked out by the database (-1 when there is none)."""
+    whens = [When(**{f"{field}__isnull": True}, then=Value(-1))]
+    whens += [
+        When(**{f"{field}__lt": bound}, then=Value(i)) for i, bound in enumerate(SECOND_BUCKETS)
+    ]
+    return Case(*whens, default=Value(len(SECOND_BUCKETS)), output_field=IntegerField())
+
+
+def count_slices(*, scope: Scope, now: datetime | None = None) -> dict[Slice, Figures]:
+    """The figures of every slice in ``scope``, straight from the diagnoses (five queries).
+
+    The rows are read by the index on (kind, created); the day of each
+    diagnosis is told by comparing ``created`` with each midnight of the
+    range, so no date function runs row by row.
+    """
+    return _count_days(scope=scope, now=now or timezone.now())
+
+
+def _day_case(scope: Scope, prefix: str = "") -> Case | Value:
+    """Which day of ``scope`` a diagnosis started on, as a number from 0."""
+    days = (scope.end - scope.start).days
+    if days <= 1:
+        return Value(0, output_field=IntegerField())
+    whens = [
+        When(**{f"{prefix}created__lt": day_start(scope.start + timedelta(days=i + 1))}, then=i)
+        for i in range(days - 1)
+    ]
+    return Case(*whens, default=Value(days - 1), output_field=IntegerField())
+
+
+def _count_days(*, scope: Scope, now: datetime) -> dict[Slice, Figures]:
+    idle_before = now - abandon_after()
+    figures: dict[Slice, Figures] = {}
+
+    def of(row: Mapping[str, Any]) -> Figures:
+        key = Slice(
+            day=scope.start + timedelta(days=row["d_day"]),
+            guide_version=row["d_version"],
+            embed_site=row["d_site"],
+            demo=row["d_kind"] == Diagnosis.Kind.DEMO,
+        )
+        if key not in figures:
+            figures[key] = empty_figures()
+        return figures[key]
+
+    def step_of(row: Mapping[str, Any], key: str) -> dict[str, Any]:
+        return of(row)["steps"].setdefault(key, {"views": 0, "exits": 0, "seconds": {}})
+
+    def fix_of(row: Mapping[str, Any], fix_id: str) -> dict[str, int]:
+        return of(row)["fixes"].setdefault(fix_id, dict.fromkeys(FIX_COUNTS, 0))
+
+    diagnoses = Diagnosis.objects.filter(_diagnosis_filter(scope)).order_by()
+    idle = Q(status=Diagnosis.Status.IN_PROGRESS, updated__lt=idle_before)
+    rows = diagnoses.values(
+        **_slice_fields(scope),
+        stat=Case(
+            When(idle, then=Value(Diagnosis.Status.ABANDONED.value)),
+            default=F("status"),
+        ),
+        step=Case(When(status=Diagnosis.Status.RESOLVED, then="last_step"), default=Value("")),
+    ).annotate(n=Count("pk"))
+    for row in rows:
+        outcomes = of(row)["outcomes"]
+        stat = row["stat"]
+        if stat == Diagnosis.Status.RESOLVED:
+            stat = _outcome_kind(row["d_version"], row["step"])
+        outcomes[stat] += row["n"]
+        outcomes["started"] += row["n"]
+
+    # Exits: diagnoses that stopped part-way, at the step their last event showed.
+    last = StepEvent.objects.filter(diagnosis=OuterRef("pk")).order_by("-id")
+    exits = (
+        diagnoses.filter(Q(status=Diagnosis.Status.ABANDONED) | idle)
+        .annotate(
+            last_action=Subquery(last.values("action")[:1]),
+            last_step_shown=Subquery(last.values("step")[:1]),
+        )
+        .filter(last_action=StepEvent.Action.SHOWN)
+        .values(**_slice_fields(scope), step=F("last_step_shown"))
+        .annotate(n=Count("pk"))
+    )
+    for row in exits:
+        if engine.split_key(row["step"])[0] != "outcome":  # an ending is not an exit
+            step_of(row, row["step"])["exits"] += row["n"]
+
+    # Views (diagnoses shown each step, once each) and time to answer, in one pass.
+    events = (
+        StepEvent.objects.filter(
+            _diagnosis_filter(scope, "diagnosis__"),
+            action__in=[StepEvent.Action.SHOWN, StepEvent.Action.ANSWERED],
+        )
+        .order_by()
+        .values(
+            **_slice_fields(scope, "diagnosis__"),
+            event=F("action"),
+            event_step=F("step"),
+            bucket=_bucket_case("seconds"),
+        )
+        .annotate(n=Count("pk"), seen=Count("diagnosis_id", distinct=True))
+    )
+    for row in events:
+        step = step_of(row, row["event_step"])
+        if row["event"] == StepEvent.Action.SHOWN:
+            step["views"] += row["seen"]
+            kind, step_id = engine.split_key(row["event_step"])
+            if kind == "fix":
+                fix_of(row, step_id)["shown"] += row["seen"]
+        elif row["bucket"] >= 0:
+            bucket = str(row["bucket"])
+            step["seconds"][bucket] = step["seconds"].get(bucket, 0) + row["n"]
+
+    attempts = (
+        FixAttempt.objects.filter(_diagnosis_filter(scope, "diagnosis__"))
+        .order_by()
+        .values(**_slice_fields(scope, "diagnosis__"), tried_fix=F("fix"), outcome=F("result"))
+        .annotate(n=Count("pk"))
+    )
+    for row in attempts:
+        fix = fix_of(row, row["tried_fix"])
+        fix["tried"] += row["n"]
+        name = RESULT_NAMES.get(row["outcome"])
+        if name:
+            fix[name] += row["n"]
+
+    resolved = diagnoses.filter(status=Diagnosis.Status.RESOLVED).values(
+        **_slice_fields(scope), began=F("created"), ended=F("updated")
+    )
+    for row in resolved:
+        bucket = str(bucket_of((row["ended"] - row["began"]).total_seconds()))
+        histogram = of(row)["resolution"]
+        histogram[bucket] = histogram.get(bucket, 0) + 1
+    return figures
+
+
+def _stored(rows: Iterable[DailyRollup]) -> dict[Slice, Figures]:
+    return {
+        Slice(
+            day=row.day,
+            guide_version=row.guide_version_id,
+            embed_site=row.embed_site_id,
+            demo=row.demo,
+        ): row.figures
+        for row in rows
+    }
+
+
+def watermark() -> date | None:
+    """The last day whose figures are stored, or None before the first roll-up."""
+    return RollupWatermark.objects.filter(pk=1).values_list("through", flat=True).first()
+
+
+def figures_for(*, scope: Scope, now: datetime | None = None) -> dict[Slice, Figures]:
+    """Every slice of ``scope``: stored rollups up to the watermark, live counts after it."""
+    through = watermark()
+    stored: dict[Slice, Figures] = {}
+    live_from = scope.start
+    if through is not None and through >= scope.start:
+        rows = DailyRollup.objects.filter(
+            day__gte=scope.start, day__lte=min(through, scope.end - timedelta(days=1))
+        )
+        if scope.versions is not None:
+            rows = rows.filter(guide_version_id__in=sorted(scope.versions))
+        if scope.site is not None:
+            rows = rows.filter(embed_site_id=scope.site)
+        elif scope.no_site:
+            rows = rows.filter(embed_site__isnull=True)
+        if scope.demo is not None:
+            rows = rows.filter(demo=scope.demo)
+        stored = _stored(rows.only("day", "guide_version_id", "embed_site_id", "demo", "figures"))
+        live_from = through + timedelta(days=1)
+    if live_from < scope.end:
+        live = Scope(
+            start=live_from,
+            end=scope.end,
+            versions=scope.versions,
+            site=scope.site,
+            no_site=scope.no_site,
+            demo=scope.demo,
+        )
+        stored.update(_live(scope=live, now=now))
+    return stored
+
+
+def _live(*, scope: Scope, now: datetime | None) -> dict[Slice, Figures]:
+    """Live counts, kept in the cache for ``LIVE_SECONDS`` (unless ``now`` is given)."""
+    if now is not None:
+        return count_slices(scope=scope, now=now)
+    key = "dashboard-live:" + hashlib.sha256(repr(scope).encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        found = count_slices(scope=scope)
+        cache.set(key, found, LIVE_SECONDS)
+    return found
+
+
+def roll_up(*, now: datetime | None = None, since: date | None = None) -> tuple[date | None, int]:
+    """Store the figures of every closed day after the watermark; return (through, days).
+
+    Idempotent: each day's rows are replaced in one transaction with the
+    watermark, so running it twice, or two at once, stores each day once.
+    Days before the first diagnosis are skipped.
+    """
+    now = now or timezone.now()
+    closed = last_closed_day(now)
+    through = watermark()
+    if through is None:
+        first = (
+            Diagnosis.objects.exclude(kind=Diagnosis.Kind.PREVIEW)
+            .order_by("created")
+            .values_list("created", flat=True)
+            .first()
+        )
+        if first is None:
+            return None, 0
+        start = since or timezone.localtime(first, _zone()).date()
+    else:
+        start = through + timedelta(days=1)
+    days = 0
+    day = start
+    while day <= closed:
+        scope = Scope(start=day, end=day + timedelta(days=1), demo=None)
+        figures = count_slices(scope=scope, now=now)
+        with transaction.atomic():
+            mark = RollupWatermark.objects.select_for_update().filter(pk=1).first()
+            if mark is not None and mark.through >= day:
+                day += timedelta(days=1)
+                continue  # another run stored it meanwhile
+            DailyRollup.objects.filter(day=day).delete()
+            DailyRollup.objects.bulk_create(
+                DailyRollup(
+                    day=key.day,
+                    guide_version_id=key.guide_version,
+                    embed_site_id=key.embed_site,
+                    demo=key.demo,
+                    figures=value,
+                )
+                for key, value in sorted(figures.items(), key=lambda item: item[0].order)
+            )
+            RollupWatermark.objects.update_or_create(pk=1, defaults={"through": day, "built": now})
+        days += 1
+        day += timedelta(days=1)
+    return watermark(), days
