@@ -63,7 +63,15 @@ def test_a_site_served_under_a_prefix_keeps_it_in_every_form(guide: Guide, prefi
     response = client.post(f"{GUIDE}start/", {"ticket": ticket[1]}, headers={"HX-Request": "true"})
     panel = response.content.decode()
     assert response["HX-Replace-Url"] == f"/help{GUIDE}step/1/"
-    assert actions(panel) == [f"/help{GUIDE}{action}/" for action in ("answer", "restart")]
+    assert actions(panel) == [f"/help{GUIDE}answer/"]
+
+    fields = dict(re.findall(r'name="([a-z]+)" value="([^"]*)"', panel))
+    assert fields["step"] == "question:apple_status"
+    answer = {"diagnosis": fields["diagnosis"], "step": fields["step"], "choice": "all_green"}
+    response = client.post(f"{GUIDE}answer/", answer, headers={"HX-Request": "true"})
+    assert response["HX-Push-Url"] == f"/help{GUIDE}step/2/"
+    forms = actions(response.content.decode())
+    assert forms == [f"/help{GUIDE}{action}/" for action in ("answer", "back", "restart")]
 
     set_script_prefix("/")
     assert actions(Client().get(GUIDE).content.decode()) == [f"{GUIDE}start/"]
