@@ -422,7 +422,7 @@ def report(population: Population, settings: Settings) -> dict[str, object]:
         summary[name] = ratio
         target = ""
         if name == "learned 1000":
-            ok = "MET" if ratio <= TARGET_RATIO else "MISSED"
+            ok = "PASS" if ratio <= TARGET_RATIO else "FAIL"
             target = f"   target ≤ {TARGET_RATIO:.2f}× oracle: {ok}"
         print(
             f"   {name:<16} {statistics.fmean(minutes):8.2f} {statistics.fmean(screens):8.2f}"
@@ -439,7 +439,7 @@ def report(population: Population, settings: Settings) -> dict[str, object]:
         median = statistics.median(shown) if shown else float("nan")
         verdict = ""
         if name == last:
-            ok = "MET" if shown and median <= TARGET_TOGGLE_SCREEN else "MISSED"
+            ok = "PASS" if shown and median <= TARGET_TOGGLE_SCREEN else "FAIL"
             verdict = f"   target within {TARGET_TOGGLE_SCREEN} (median): {ok}"
         print(
             f"   toggle screen, {name:<13} mean {mean:.2f}, median {median:.0f},"
@@ -456,7 +456,7 @@ def report(population: Population, settings: Settings) -> dict[str, object]:
         ok = all(a is not None and a <= TARGET_DRIFT for a in followed)
         print(
             f"   drift: {population.drift.fix} -> {population.drift.to}, checked every"
-            f" {settings.drift_every}; target within {TARGET_DRIFT}: {'MET' if ok else 'MISSED'}"
+            f" {settings.drift_every}; target within {TARGET_DRIFT}: {'PASS' if ok else 'FAIL'}"
         )
         summary["drift"] = followed
     print(f"   ({time.monotonic() - started:.0f} s)")

@@ -35,14 +35,16 @@ def check_guide_links(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
 
 @register(deploy=True)
 def check_support_contact(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """Escalation hands people to human support; they need to know how to reach it."""
-    if settings.HELPDESK_SUPPORT_CONTACT.strip():
+    """Escalation hands people to human support: a contact to show, or tickets, or both."""
+    if settings.HELPDESK_SUPPORT_CONTACT.strip() or settings.HELPDESK_TICKETS:
         return []
     return [
         Warning(
-            "HELPDESK_SUPPORT_CONTACT is not set, so when nothing works the escalation "
-            "screen gives people a support code but no way to reach support.",
-            hint="Set HELPDESK_SUPPORT_CONTACT to an email address, phone number or web page.",
+            "Neither HELPDESK_SUPPORT_CONTACT nor HELPDESK_TICKETS is set, so when nothing "
+            "works the escalation screen gives people a support code but no way to reach "
+            "support.",
+            hint="Set HELPDESK_SUPPORT_CONTACT to an email address, phone number or web page, "
+            "or turn HELPDESK_TICKETS on so people can send support a message.",
             id="diagnostics.W001",
         )
     ]

@@ -11,9 +11,11 @@ for example::
 Events: ``started``, ``answered``, ``fix_result``, ``back``,
 ``answered_again`` (an earlier step answered again, replacing the answers
 after it; followed by its ``answered`` or ``fix_result``), ``restarted``,
-``resolved`` and ``escalated``. Only ids, codes and step/choice ids from the
-guide are logged: never free text, addresses, cookies or anything else that
-could identify a person.
+``resolved``, ``escalated``, ``ticket_opened`` (the escalation form was sent:
+whether an email and a phone number were given, never what they are) and
+``feedback`` ("Was this helpful?": ``helpful`` yes or no; never the comment).
+Only ids, codes and step/choice ids from the guide are logged: never free text,
+addresses, cookies or anything else that could identify a person.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ EVENTS = frozenset(
         "restarted",
         "resolved",
         "escalated",
+        "ticket_opened",
+        "feedback",
     }
 )
 

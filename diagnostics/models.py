@@ -14,6 +14,7 @@ import secrets
 import uuid
 from typing import ClassVar
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -475,6 +476,70 @@ class EvidenceQuota(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day}: {self.count}"
+
+
+# --- support: tickets and feedback (diagnostics/support/) ----------------------
+
+
+class Ticket(models.Model):
+    """A person's request for a human, sent from the escalation screen.
+
+    One per diagnosis: the diagnosis carries the transcript and the support
+    code. The contact details and message are erased by ``purge_diagnoses``
+    once ``HELPDESK_CONTACT_RETENTION_DAYS`` have passed (``erased`` is then set).
+    """
+
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        IN_PROGRESS = "in_progress", "In progress"
+        CLOSED = "closed", "Closed"
+
+    diagnosis = models.OneToOneField(Diagnosis, on_delete=models.CASCADE, related_name="ticket")
+    name = models.CharField(max_length=100, blank=True)
+    email = models.EmailField(max_length=254, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    message = models.TextField(blank=True, max_length=2000)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.NEW, db_index=True
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+    )
+    notes = models.TextField(
+        "staff notes", blank=True, help_text="For staff only; never shown to the person."
+    )
+    erased = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the contact details and message were erased by purge_diagnoses.",
+    )
+    created = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created"]
+
+    def __str__(self) -> str:
+        return f"Ticket {self.diagnosis.support_code}"
+
+
+class Feedback(models.Model):
+    """The answer to "Was this helpful?" on an end screen: one per diagnosis."""
+
+    diagnosis = models.OneToOneField(Diagnosis, on_delete=models.CASCADE, related_name="feedback")
+    helpful = models.BooleanField()
+    comment = models.TextField(blank=True, max_length=1000)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "feedback"
+
+    def __str__(self) -> str:
+        return "Helpful" if self.helpful else "Not helpful"
 
 
 # --- the staff dashboard's daily rollups ----------------------------------------

@@ -103,6 +103,21 @@ def env_url(name: str, *, schemes: tuple[str, ...]) -> str:
     return value
 
 
+def env_email(name: str) -> str:
+    """Read an optional email address (checked as Django checks one); '' when unset."""
+    from django.core.validators import validate_email
+
+    value = env_str(name)
+    if value:
+        try:
+            validate_email(value)
+        except Exception:
+            raise ImproperlyConfigured(
+                f"{name} must be one email address such as support@example.com, not {value!r}."
+            ) from None
+    return value
+
+
 def parse_origin(item: str) -> str:
     """One exact web origin (``https://shop.example``), normalised; ValueError if not one.
 

@@ -16,6 +16,7 @@ from helpdesk.env import (
     env_bool,
     env_choice,
     env_database,
+    env_email,
     env_int,
     env_list,
     env_networks,
@@ -313,6 +314,15 @@ HELPDESK_UNANSWERED_RETENTION_HOURS = env_int(
 # A diagnosis idle this long counts as abandoned on the staff dashboard, and is
 # the default of `manage.py mark_abandoned --idle-hours` (docs/operations.md).
 HELPDESK_ABANDON_AFTER_HOURS = env_int("HELPDESK_ABANDON_AFTER_HOURS", default=24, minimum=1)
+
+# Escalations that reach a human (docs/configuration.md, "Support"): the escalation
+# screen's form stores a ticket in the admin, and emails HELPDESK_SUPPORT_EMAIL if set.
+HELPDESK_TICKETS = env_bool("HELPDESK_TICKETS", default=True)
+HELPDESK_SUPPORT_EMAIL = env_email("HELPDESK_SUPPORT_EMAIL")
+HELPDESK_TICKETS_PER_NETWORK = env_int("HELPDESK_TICKETS_PER_NETWORK", default=5, minimum=1)
+# Contact details and messages of tickets, and feedback comments, are erased by
+# `manage.py purge_diagnoses --yes` once they are this many days old.
+HELPDESK_CONTACT_RETENTION_DAYS = env_int("HELPDESK_CONTACT_RETENTION_DAYS", default=30, minimum=1)
 
 # Web addresses in guide text ("icloud.com") become links; assume https for them.
 URLIZE_ASSUME_HTTPS = True

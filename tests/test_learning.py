@@ -7,7 +7,7 @@ import random
 import pytest
 
 from diagnostics import engine
-from tests.planning_guides import ended, evidence, fix, guide, offered
+from tests.planning_guides import ended, evidence, fix, guide, offered, question
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -174,3 +174,26 @@ def _yes_no() -> dict[str, object]:
         "minutes": 1,
         "choice": [{"id": "yes", "label": "Yes"}, {"id": "no", "label": "No"}],
     }
+
+
+def test_a_prior_on_questions_not_asked_is_their_answers_average() -> None:
+    # Three equally likely answers each; the first matching rule wins in each of the nine
+    # combinations: x=yes and y=no -> 0.6 (1 of 9), else y=yes -> 0.1 (3 of 9), else 0.3.
+    g = guide(
+        [
+            fix(
+                "a",
+                chance=0.3,
+                chance_if=[
+                    {"when": {"x": ["yes"], "y": ["no"]}, "chance": 0.6},
+                    {"when": {"y": ["yes"]}, "chance": 0.1},
+                ],
+            ),
+            fix("b", chance=0.2),
+        ],
+        [question(q, ["yes", "no", "maybe"]) for q in ("x", "y")],
+    )
+    known = engine.knowledge(g)
+    assert known.prior({})["a"] == pytest.approx((0.6 + 3 * 0.1 + 5 * 0.3) / 9)
+    assert known.prior({"x": "yes"})["a"] == pytest.approx((0.6 + 0.1 + 0.3) / 3)
+    assert known.prior({"x": "no", "y": "no"})["a"] == pytest.approx(0.3)

@@ -30,6 +30,9 @@ ALLOWED_KEYS = {
     "outcome",
     "kind",
     "previous",
+    "email",  # ticket_opened: "yes" or "no", never the address
+    "phone",
+    "helpful",
 }
 
 
@@ -112,3 +115,26 @@ def test_no_personal_data_in_event_lines(
         assert secret not in text
     csrf = client.cookies.get("csrftoken")
     assert csrf is None or csrf.value not in text
+
+
+def test_tickets_and_feedback_log_no_contact_details_or_comments(
+    event_lines: io.StringIO, guide: object, unsure: dict[str, str]
+) -> None:
+    flow = Flow(Client())
+    flow.start()
+    flow.walk(unsure)
+    flow.post(
+        "escalate",
+        flow.form(name="Alice Example", email="alice@example.com", phone="", message="My note"),
+    )
+    flow.post("feedback", flow.form(helpful="no", comment="Private comment"))
+    records = events(event_lines)
+    ticket = next(record for record in records if record["event"] == "diagnosis.ticket_opened")
+    assert (ticket["email"], ticket["phone"]) == ("yes", "no")
+    feedback = next(record for record in records if record["event"] == "diagnosis.feedback")
+    assert feedback["helpful"] == "no"
+    for record in records:
+        assert set(record) <= ALLOWED_KEYS, set(record) - ALLOWED_KEYS
+    text = event_lines.getvalue()
+    for secret in ("Alice", "alice@example.com", "My note", "Private comment"):
+        assert secret not in text

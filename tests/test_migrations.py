@@ -81,3 +81,33 @@ def test_a_worker_of_the_release_before_the_journal_can_still_start_diagnoses(
     diagnosis = Diagnosis.objects.get(pk=started.pk)
     assert diagnosis.journal == []
     assert commands.load_state(diagnosis=diagnosis).step_key == "question:apple_status"
+
+
+def test_the_support_staff_group_is_created_even_before_its_permissions_exist() -> None:
+    """On a fresh database post_migrate has not run yet: the migration makes them."""
+    from django.contrib.auth.models import Group, Permission
+
+    executor = MigrationExecutor(connection)
+    (support,) = [
+        key
+        for key in executor.loader.graph.nodes
+        if key[0] == "diagnostics" and key[1].endswith("_support")
+    ]
+    (before,) = [
+        parent.key
+        for parent in executor.loader.graph.node_map[support].parents
+        if parent.key[0] == "diagnostics"
+    ]
+    executor.migrate([before])
+    assert not Group.objects.filter(name="Support staff").exists()
+    Permission.objects.filter(content_type__app_label="diagnostics").delete()  # as if fresh
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([support])
+    group = Group.objects.get(name="Support staff")
+    assert set(group.permissions.values_list("codename", flat=True)) >= {
+        "view_diagnosis",
+        "export_diagnosis",
+        "view_ticket",
+        "change_ticket",
+    }

@@ -111,9 +111,21 @@ def test_showing_a_step_is_cheap(
     flow: Flow, unsure: dict[str, str], django_assert_max_num_queries
 ) -> None:
     flow.start()
-    flow.walk(unsure)
+    flow.answer_questions(unsure)
+    assert flow.step.startswith("fix:")
     assert flow.page.startswith("/guides/icloud-contacts/step/")  # the step's own address
     with django_assert_max_num_queries(2):  # the session and the diagnosis
+        flow.get(flow.page)
+
+
+def test_showing_an_end_screen_is_cheap(
+    flow: Flow, unsure: dict[str, str], django_assert_max_num_queries
+) -> None:
+    flow.start()
+    flow.walk(unsure)
+    assert flow.step == "outcome:escalate"
+    # The session, the diagnosis, and whether its ticket and its feedback were sent.
+    with django_assert_max_num_queries(3):
         flow.get(flow.page)
 
 

@@ -18,9 +18,11 @@ from diagnostics.models import (
     EmbedSite,
     Evidence,
     EvidenceClock,
+    Feedback,
     FixAttempt,
     Guide,
     StepEvent,
+    Ticket,
 )
 
 pytestmark = pytest.mark.django_db
@@ -85,3 +87,21 @@ def test_the_command_reports_what_it_wrote(guide: Guide) -> None:
 def test_without_a_published_guide_it_says_so(db: None) -> None:
     with pytest.raises(CommandError, match="load_guides"):
         call_command("seed_demo_data", "--diagnoses", "5", stdout=StringIO())
+
+
+def test_demo_data_has_tickets_on_escalations_and_feedback_on_endings(guide: Guide) -> None:
+    seed_demo_data(diagnoses=400, days=10, batch=150, seed=3)
+    tickets = Ticket.objects.select_related("diagnosis")
+    assert tickets.exists()
+    assert {ticket.diagnosis.status for ticket in tickets} == {Diagnosis.Status.ESCALATED}
+    assert all(ticket.email.endswith("@example.invalid") for ticket in tickets)
+    assert all(ticket.created == ticket.diagnosis.updated for ticket in tickets)
+    feedback = Feedback.objects.select_related("diagnosis")
+    assert feedback.filter(helpful=True).exists()
+    assert feedback.filter(helpful=False).exists()
+    assert {answer.diagnosis.status for answer in feedback} <= {
+        Diagnosis.Status.RESOLVED,
+        Diagnosis.Status.ESCALATED,
+    }
+    escalated = Diagnosis.objects.filter(status=Diagnosis.Status.ESCALATED).count()
+    assert tickets.count() < escalated  # about half of them, not all

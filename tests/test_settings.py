@@ -246,15 +246,44 @@ def test_proxy_email_and_origins_from_the_environment() -> None:
     }
 
 
-def test_a_missing_support_contact_is_flagged_for_deploy(tmp_path: Path) -> None:
+def test_no_support_contact_and_no_tickets_is_flagged_for_deploy(tmp_path: Path) -> None:
     """Escalated people would get a code and nobody to give it to."""
     env = clean_env(
-        **{**PRODUCTION, "HELPDESK_SUPPORT_CONTACT": ""},
+        **{**PRODUCTION, "HELPDESK_SUPPORT_CONTACT": "", "HELPDESK_TICKETS": "false"},
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
     )
     result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
     assert result.returncode != 0
     assert "diagnostics.W001" in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(
+    "support",
+    [
+        {"HELPDESK_SUPPORT_CONTACT": "", "HELPDESK_TICKETS": "true"},
+        {"HELPDESK_SUPPORT_CONTACT": "help@example.com", "HELPDESK_TICKETS": "false"},
+    ],
+    ids=["tickets-only", "contact-only"],
+)
+def test_tickets_or_a_support_contact_is_enough_for_deploy(
+    tmp_path: Path, support: dict[str, str]
+) -> None:
+    env = clean_env(
+        **{**PRODUCTION, **support}, DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    )
+    result = run(["manage.py", "check", "--deploy"], env)
+    assert "diagnostics.W001" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize("value", ["not-an-address", "a@b@c", "help@example.com, x@y.z"])
+def test_a_support_email_that_is_not_one_address_stops_start_up(tmp_path: Path, value: str) -> None:
+    env = clean_env(
+        **{**PRODUCTION, "HELPDESK_SUPPORT_EMAIL": value},
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    )
+    result = run(["manage.py", "check"], env)
+    assert result.returncode != 0
+    assert "HELPDESK_SUPPORT_EMAIL must be one email address" in result.stderr
 
 
 def test_embed_origins_take_exact_origins_with_or_without_a_port(

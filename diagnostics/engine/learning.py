@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from diagnostics.engine.conditions import applies, matches
@@ -69,6 +69,18 @@ def context_key(context: Mapping[str, str]) -> str:
 
 _CONTEXT_KEYS: dict[tuple[tuple[str, str], ...], str] = {}
 _MAX_CONTEXT_KEYS = 65536
+
+
+def _parsed_context(key: str) -> tuple[tuple[str, str], ...]:
+    """The answers of a context key as pairs, remembered (evidence names the same few)."""
+    if (pairs := _PARSED.get(key)) is None:
+        if len(_PARSED) >= _MAX_CONTEXT_KEYS:
+            _PARSED.clear()
+        pairs = _PARSED[key] = tuple(parse_context_key(key).items())
+    return pairs
+
+
+_PARSED: dict[str, tuple[tuple[str, str], ...]] = {}
 
 
 def parse_context_key(key: str) -> dict[str, str]:
@@ -142,7 +154,6 @@ class Stat:
 
 
 type EvidenceTable = Mapping[tuple[str, str, str], Stat]  # (context, kind, key) -> Stat
-type _Row = tuple[str, str, Stat]  # kind, key, stat
 
 
 @dataclass(frozen=True)
@@ -165,11 +176,6 @@ class _Posterior:
     mean: Mapping[str, float]  # posterior mean per fix (and OTHER)
 
 
-def _compatible(context: Mapping[str, str], other: Mapping[str, str]) -> bool:
-    """No answer of one contradicts the other."""
-    return all(other.get(q, c) == c for q, c in context.items())
-
-
 def _gamma_draw(rng: random.Random, shape: float) -> float:
     return rng.gammavariate(shape, 1.0) if shape > 0 else 0.0
 
@@ -185,18 +191,27 @@ class Knowledge:
         self.guide = guide
         self.pinned = pinned
         self.learned = evidence is not None and not pinned
-        # Per context: its answers, then its rows split into answers and the rest.
-        self._by_context: dict[str, tuple[dict[str, str], list[_Row], list[_Row]]] = {}
+        # Per kind, per context (as text): the (key, count, weight) of its rows.
+        self._rows: dict[str, dict[str, list[tuple[str, int, float]]]] = {}
         for (context, kind, key), stat in (evidence or {}).items() if self.learned else ():
-            if (entry := self._by_context.get(context)) is None:
-                entry = self._by_context[context] = (parse_context_key(context), [], [])
-            entry[1 if kind == "answer" else 2].append((kind, key, stat))
-        # Which contexts gave each answer, to find those covering a context quickly.
+            if (by_context := self._rows.get(kind)) is None:
+                by_context = self._rows[kind] = {}
+            if (rows := by_context.get(context)) is None:
+                rows = by_context[context] = []
+            rows.append((key, stat.count, stat.weight))
+        # Which contexts gave each answer, to find those covering a context quickly;
+        # and which answered each question at all, to find those contradicting one.
+        names = {name for by_context in self._rows.values() for name in by_context}
+        self._names = frozenset(names)
         self._giving: dict[tuple[str, str], set[str]] = {}
-        for name, (answers, _, _) in self._by_context.items():
-            for pair in answers.items():
+        self._asked: dict[str, set[str]] = {}
+        for name in names:
+            for pair in _parsed_context(name):
                 self._giving.setdefault(pair, set()).add(name)
-        self._pooled: dict[tuple[str, str], dict[str, dict[str, tuple[int, float]]]] = {}
+                self._asked.setdefault(pair[0], set()).add(name)
+        self._covering: dict[tuple[str, bool], frozenset[str]] = {}
+        self._rules: dict[str, _PriorRules] = {}
+        self._pooled: dict[tuple[str, str], dict[str, tuple[int, float]]] = {}
         self._posteriors: dict[str, _Posterior] = {}
         self._answers: dict[tuple[str, str], tuple[tuple[str, ...], tuple[float, ...]]] = {}
         self._priors: dict[str, dict[str, float]] = {}
@@ -212,27 +227,38 @@ class Knowledge:
         Answers count from every diagnosis whose answers do not contradict the
         context; everything else from those that gave every answer of it.
         """
-        loose = kind == "answer"
-        cache_key = (context_key(context), "answer" if loose else "")
+        cache_key = (context_key(context), kind)
         if (pooled := self._pooled.get(cache_key)) is None:
-            if loose:
-                names: Iterable[str] = (
-                    name
-                    for name, (answers, _, _) in self._by_context.items()
-                    if _compatible(context, answers)
-                )
-            else:
-                names = self._by_context
-                for pair in context.items():
-                    names = self._giving.get(pair, set()).intersection(names)
             pooled = {}
-            for name in names:
-                for row_kind, key, stat in self._by_context[name][1 if loose else 2]:
-                    by_key = pooled.setdefault(row_kind, {})
-                    count, weight = by_key.get(key, (0, 0.0))
-                    by_key[key] = (count + stat.count, weight + stat.weight)
+            by_context = self._rows.get(kind)
+            if by_context:
+                for name in self._covering_names(context, cache_key[0], loose=kind == "answer"):
+                    for key, count, weight in by_context.get(name, ()):
+                        if (had := pooled.get(key)) is None:
+                            pooled[key] = (count, weight)
+                        else:
+                            pooled[key] = (had[0] + count, had[1] + weight)
             self._pooled[cache_key] = pooled
-        return pooled.get(kind, {})
+        return pooled
+
+    def _covering_names(
+        self, context: Mapping[str, str], key: str, *, loose: bool
+    ) -> frozenset[str]:
+        """The contexts (as text) of the evidence that counts for ``context``."""
+        if (names := self._covering.get((key, loose))) is None:
+            if loose:
+                # Those that gave a different answer to a question of the context are out.
+                contradicting: set[str] = set()
+                for question_id, choice_id in context.items():
+                    if asked := self._asked.get(question_id):
+                        contradicting |= asked - self._giving.get((question_id, choice_id), set())
+                names = self._names - contradicting
+            else:
+                names = self._names
+                for pair in context.items():
+                    names = names & self._giving.get(pair, frozenset())
+            self._covering[(key, loose)] = names
+        return names
 
     # --- answers ---
 
@@ -292,19 +318,23 @@ class Knowledge:
         return priors
 
     def _fix_prior(self, fix: Fix, context: Mapping[str, str]) -> float:
-        unknown: list[Question] = []
-        for rule in fix.chance_if:
-            for question_id in rule.when:
-                question = self.guide.question(question_id)
-                if question_id not in context and question and question not in unknown:
-                    unknown.append(question)
+        if (rules := self._rules.get(fix.id)) is None:
+            rules = self._rules[fix.id] = _prior_rules(self.guide, fix)
+        unknown = [q for q in rules.questions if q.id not in context]
         if not unknown:
             return _first_chance(fix, context)
-        probs = [self.answer_probs(context, question) for question in unknown]
+        # Averaged over the answers not known yet (independent shares). Answers that
+        # no rule tells apart are taken together: the first matching rule is the same.
+        classes = []
+        for question in unknown:
+            probs = self.answer_probs(context, question)
+            classes.append(
+                [(group[0], sum(probs[c] for c in group)) for group in rules.groups[question.id]]
+            )
         total = 0.0
-        for combo in itertools.product(*(p.items() for p in probs)):
+        filled = dict(context)
+        for combo in itertools.product(*classes):
             share = 1.0
-            filled = dict(context)
             for question, (choice_id, p) in zip(unknown, combo, strict=True):
                 filled[question.id] = choice_id
                 share *= p
@@ -330,7 +360,7 @@ class Knowledge:
             for fix_id, (_, weight) in self._pool(context, "fixed").items():
                 direct[index.get(fix_id, other)] += weight
             for failed, (_, weight) in self._pool(context, "unfixed_after").items():
-                tried = frozenset(index[f] for f in failed.split(",") if f in index)
+                tried = frozenset(index[f] for f in _split(failed) if f in index)
                 if tried:
                     unfixed[tried] = unfixed.get(tried, 0.0) + weight
         counts = _expected_counts(alpha, direct, unfixed)
@@ -418,6 +448,47 @@ class Knowledge:
         return rows
 
 
+@dataclass(frozen=True)
+class _PriorRules:
+    """What a fix's ``chance_if`` rules look at."""
+
+    questions: tuple[Question, ...]  # named by a rule, in the order the rules name them
+    groups: Mapping[str, tuple[tuple[str, ...], ...]]  # per question: choices no rule tells apart
+
+
+def _prior_rules(guide: Guide, fix: Fix) -> _PriorRules:
+    questions: list[Question] = []
+    for rule in fix.chance_if:
+        for question_id in rule.when:
+            question = guide.question(question_id)
+            if question is not None and question not in questions:
+                questions.append(question)
+    groups: dict[str, tuple[tuple[str, ...], ...]] = {}
+    for question in questions:
+        by_sign: dict[tuple[bool, ...], list[str]] = {}
+        for choice in question.choices:
+            sign = tuple(
+                choice.id in rule.when[question.id]
+                for rule in fix.chance_if
+                if question.id in rule.when
+            )
+            by_sign.setdefault(sign, []).append(choice.id)
+        groups[question.id] = tuple(tuple(ids) for ids in by_sign.values())
+    return _PriorRules(tuple(questions), groups)
+
+
+def _split(failed: str) -> tuple[str, ...]:
+    """The fix ids of an ``unfixed_after`` key, remembered."""
+    if (ids := _SPLIT.get(failed)) is None:
+        if len(_SPLIT) >= _MAX_CONTEXT_KEYS:
+            _SPLIT.clear()
+        ids = _SPLIT[failed] = tuple(failed.split(","))
+    return ids
+
+
+_SPLIT: dict[str, tuple[str, ...]] = {}
+
+
 def _first_chance(fix: Fix, context: Mapping[str, str]) -> float:
     for rule in fix.chance_if:
         if matches(rule.when, context):
@@ -441,16 +512,25 @@ def _expected_counts(
     counts = list(direct)
     if not unfixed:
         return counts
+    size = len(alpha)
+    # Each set of failed fixes with its weight, and the categories outside it.
+    sets = [
+        (tuple(failed), tuple(i for i in range(size) if i not in failed), weight)
+        for failed, weight in unfixed.items()
+    ]
+    denominator = total_alpha + n
     for _ in range(EM_ROUNDS):
-        counts = list(direct)
-        for failed, weight in unfixed.items():
+        # Per category: Σ weight / (1 − Σ p of the failed) over the sets it is outside.
+        outside = [0.0] * size
+        for failed, others, weight in sets:
             rest = 1.0 - sum(mean[i] for i in failed)
             if rest <= 0:
                 continue
-            for i in range(len(mean)):
-                if i not in failed:
-                    counts[i] += weight * mean[i] / rest
-        new = [(a + c) / (total_alpha + n) for a, c in zip(alpha, counts, strict=True)]
+            share = weight / rest
+            for i in others:
+                outside[i] += share
+        counts = [d + m * o for d, m, o in zip(direct, mean, outside, strict=True)]
+        new = [(a + c) / denominator for a, c in zip(alpha, counts, strict=True)]
         change = max(abs(x - y) for x, y in zip(new, mean, strict=True))
         mean = new
         if change < EM_TOLERANCE:

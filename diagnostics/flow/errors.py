@@ -57,3 +57,42 @@ class LostRace(StaleStep):
 
 class ConfirmFirst(Exception):  # a signal: ask "Start over?" before doing it
     """Starting over would set answers aside, and the person has not confirmed it."""
+
+
+# The escalation form and "Was this helpful?" (their services: diagnostics.support).
+
+
+class NotOnThisScreen(FlowError):
+    status = 409
+    title = "This form belongs to another screen"
+    help = (
+        "That form can only be sent from the end of a guide, and your guide is somewhere"
+        " else now, so nothing was sent. Your guide will take you to where you are."
+    )
+
+
+class TicketsOff(FlowError):
+    status = 404
+    title = "Messages to support are switched off"
+    help = (
+        "This help desk doesn't take messages for support here, so nothing was sent."
+        " Your guide shows how to reach support."
+    )
+
+
+class TooManyMessages(FlowError):
+    status = 429
+    title = "Too many messages"
+    help = (
+        "Several messages to support came from your network today, so this one was not"
+        " sent. Please try again tomorrow, or use your support code with the contact"
+        " details your guide shows."
+    )
+
+
+class Unreadable(FlowError):
+    title = "That form didn't make sense to us"
+    help = (
+        "Something in what was sent didn't look like it came from our form, so nothing was"
+        " sent or stored. Please go back to your guide and try again."
+    )

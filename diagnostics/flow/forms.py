@@ -35,3 +35,54 @@ class AnswerForm(DiagnosisForm):
 
 class RestartForm(DiagnosisForm):
     confirm = forms.BooleanField(required=False)  # "Yes, start over" was pressed
+
+
+class EscalateForm(DiagnosisForm):
+    """The escalation screen's form: how support can reach the person, and a message."""
+
+    name = forms.CharField(label="Your name (optional)", required=False, max_length=100)
+    email = forms.EmailField(label="Email", required=False, max_length=254)
+    phone = forms.RegexField(
+        label="Phone",
+        required=False,
+        max_length=40,
+        regex=r"^\+?[0-9 ()./-]{5,40}$",
+        error_messages={"invalid": "Enter a phone number: digits, spaces and + ( ) - only."},
+    )
+    message = forms.CharField(
+        label="What should we know? (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    # The honeypot: hidden from people (and from screen readers); bots fill it in.
+    website = forms.CharField(required=False, max_length=200)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not (cleaned.get("email") or cleaned.get("phone")) and not (
+            self.has_error("email") or self.has_error("phone")
+        ):
+            raise forms.ValidationError(
+                "Give an email address or a phone number, so we can reach you.", code="contact"
+            )
+        return cleaned
+
+    @property
+    def is_bot(self) -> bool:
+        """The honeypot was filled in: a bot, whatever else the form says."""
+        return bool(self.data.get("website", "").strip())
+
+
+class FeedbackForm(DiagnosisForm):
+    """ "Was this helpful?" with an optional comment."""
+
+    helpful = forms.TypedChoiceField(
+        choices=[("yes", "Yes"), ("no", "No")], coerce=lambda value: value == "yes"
+    )
+    comment = forms.CharField(
+        label="Anything to add? (optional)",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -14,4 +14,6 @@ urlpatterns = [
     path("guides/<slug:slug>/answer/", views.answer, name="answer"),
     path("guides/<slug:slug>/back/", views.back, name="back"),
     path("guides/<slug:slug>/restart/", views.restart, name="restart"),
+    path("guides/<slug:slug>/escalate/", views.escalate, name="escalate"),
+    path("guides/<slug:slug>/feedback/", views.give_feedback, name="feedback"),
 ]

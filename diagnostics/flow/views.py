@@ -32,15 +32,27 @@ from diagnostics.flow.errors import (
     ConfirmFirst,
     FlowError,
     NotFound,
+    NotOnThisScreen,
     NotYourDiagnosis,
     OldForm,
     SessionExpired,
     StaleStep,
+    TicketsOff,
+    TooManyMessages,
+    Unreadable,
     WrongMethod,
 )
-from diagnostics.flow.forms import AnswerForm, DiagnosisForm, RestartForm, StartForm
+from diagnostics.flow.forms import (
+    AnswerForm,
+    DiagnosisForm,
+    EscalateForm,
+    FeedbackForm,
+    RestartForm,
+    StartForm,
+)
 from diagnostics.flow.links import address
 from diagnostics.models import Diagnosis, Guide
+from diagnostics.support import answered, feedback, tickets
 from ops.errors import retry_url
 from ops.pages import render_page
 from ops.ratelimit import client_network
@@ -71,12 +83,23 @@ def _step(
     *,
     notice: str = "",
     latest: commands.State | None = None,
+    forms: dict[str, EscalateForm | FeedbackForm] | None = None,
+    status: int = 200,
 ) -> HttpResponse:
-    """The step page for ``state``; with ``latest``, ``state`` is an earlier step of it."""
+    """The step page for ``state``; with ``latest``, ``state`` is an earlier step of it.
+
+    An end screen also says whether its ticket and feedback were sent;
+    ``forms`` are the escalation and feedback forms sent back with their errors.
+    """
     context = {"guide": guide, "state": state, "notice": notice, "latest": latest}
     if state is None:  # the start screen
         context["start_ticket"] = ownership.start_ticket(slug=guide.slug)
-    return render_page(request, "diagnostics/step.html", context)
+    elif isinstance(state.step, engine.Outcome):
+        context["sent"] = answered.sent(diagnosis=state.diagnosis)
+        context["tickets_on"] = tickets.tickets_on()
+        context["contact_retention_days"] = settings.HELPDESK_CONTACT_RETENTION_DAYS
+        context.update(forms or {})
+    return render_page(request, "diagnostics/step.html", context, status=status)
 
 
 def _url(request: HtmxHttpRequest, name: str, *args: str | int) -> str:
@@ -315,6 +338,90 @@ def restart(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         # happened (or progress was made since), so show the current step.
         return _resume(request, slug)
     return _after_post(request, guide, commands.load_state(diagnosis=diagnosis))
+
+
+# --- the end screens' forms: a message to support, "Was this helpful?" -----------
+
+SENT_ALREADY = "We already have your answer to this. Thank you!"
+TICKET_ALREADY = "We already have your message: our support team will get back to you."
+
+
+def _end_screen(request: HtmxHttpRequest, slug: str) -> commands.State | HttpResponse:
+    """The current state of the diagnosis a valid end-screen form names, or the response."""
+    ids = DiagnosisForm(request.POST)
+    if not ids.is_valid():
+        return _flow_error(request, _guide(slug), Unreadable())
+    try:
+        diagnosis = ownership.check_ownership(
+            session=request.session, slug=slug, posted_id=str(ids.cleaned_data["diagnosis"])
+        )
+    except OldForm:
+        return _resume(request, slug)
+    except FlowError as error:
+        return _flow_error(request, _guide(slug), error)
+    return commands.load_state(diagnosis=diagnosis)
+
+
+@_post_only
+def escalate(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """Send the escalation screen's form: a ticket for support (diagnostics.support)."""
+    form = EscalateForm(request.POST)
+    if form.is_bot:  # the honeypot: nothing is stored, and nothing says why
+        return _flow_error(request, _guide(slug), Unreadable())
+    state = _end_screen(request, slug)
+    if isinstance(state, HttpResponse):
+        return state
+    if not state.escalated:
+        return _flow_error(request, state.guide, NotOnThisScreen())
+    if not form.is_valid():  # shown again with what was typed, and why it was not sent
+        return _step(request, state.guide, state, forms={"escalate_form": form}, status=400)
+    data = form.cleaned_data
+    contact = tickets.Contact(
+        name=data["name"], email=data["email"], phone=data["phone"], message=data["message"]
+    )
+    try:
+        tickets.open_ticket(
+            diagnosis=state.diagnosis,
+            step=state.step,
+            contact=contact,
+            network=client_network(request),
+        )
+    except tickets.AlreadySent:
+        return _after_post(request, state.guide, state, notice=TICKET_ALREADY, moved=False)
+    except tickets.TooManyTickets:
+        return _flow_error(request, state.guide, TooManyMessages())
+    except tickets.TicketsOff:
+        return _flow_error(request, state.guide, TicketsOff())
+    except tickets.TicketRefused:
+        return _flow_error(request, state.guide, NotOnThisScreen())
+    return _after_post(request, state.guide, state, moved=False)
+
+
+@_post_only
+def give_feedback(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """Answer "Was this helpful?" on an end screen (diagnostics.support.feedback)."""
+    form = FeedbackForm(request.POST)
+    state = _end_screen(request, slug)
+    if isinstance(state, HttpResponse):
+        return state
+    if not isinstance(state.step, engine.Outcome):
+        return _flow_error(request, state.guide, NotOnThisScreen())
+    if not form.is_valid():
+        if form.has_error("helpful"):  # not from our buttons
+            return _flow_error(request, state.guide, Unreadable())
+        return _step(request, state.guide, state, forms={"feedback_form": form}, status=400)
+    try:
+        feedback.record_feedback(
+            diagnosis=state.diagnosis,
+            step=state.step,
+            helpful=form.cleaned_data["helpful"],
+            comment=form.cleaned_data["comment"],
+        )
+    except feedback.AlreadyAnswered:
+        return _after_post(request, state.guide, state, notice=SENT_ALREADY, moved=False)
+    except feedback.FeedbackRefused:
+        return _flow_error(request, state.guide, NotOnThisScreen())
+    return _after_post(request, state.guide, state, moved=False)
 
 
 def _resume(request: HtmxHttpRequest, slug: str) -> HttpResponse:

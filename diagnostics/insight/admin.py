@@ -13,9 +13,9 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.db.models import Count, F, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -24,6 +24,7 @@ from django.utils.timezone import localtime
 from django.views.decorators.http import require_safe
 
 from diagnostics import engine
+from diagnostics.insight.export import csv_lines, export_list, export_rows
 from diagnostics.insight.forms import DashboardFilters
 from diagnostics.insight.learned import learned_order
 from diagnostics.insight.page import dashboard_page
@@ -311,6 +312,8 @@ class DiagnosisAdmin(ReadOnlyAdmin):
         )
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        if getattr(request, "exporting", False):  # the CSV: the filters, no page or counts
+            return export_list(DiagnosisChangeList)
         return DiagnosisChangeList
 
     def changelist_view(
@@ -320,6 +323,30 @@ class DiagnosisAdmin(ReadOnlyAdmin):
         # column fits at 1280 px. The breadcrumbs still lead back.
         context = {"is_nav_sidebar_enabled": False, **(extra_context or {})}
         return super().changelist_view(request, extra_context=context)
+
+    def get_urls(self) -> list[URLPattern]:
+        export = path(
+            "export/",
+            self.admin_site.admin_view(self.export_view),
+            name="diagnostics_diagnosis_export",
+        )
+        return [export, *super().get_urls()]
+
+    def export_view(self, request: HttpRequest) -> StreamingHttpResponse:
+        """The changelist's diagnoses, as filtered and searched, as CSV (streamed)."""
+        if not request.user.has_perm("diagnostics.export_diagnosis"):
+            raise PermissionDenied
+        request.exporting = True  # type: ignore[attr-defined]
+        try:
+            diagnoses = self.get_changelist_instance(request).queryset
+        except IncorrectLookupParameters:  # a filter the changelist does not offer
+            raise BadRequest("Unknown filter for the diagnosis export.") from None
+        response = StreamingHttpResponse(
+            csv_lines(export_rows(diagnoses)), content_type="text/csv; charset=utf-8"
+        )
+        stamp = localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="diagnoses-{stamp}.csv"'
+        return response
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Diagnosis], search_term: str

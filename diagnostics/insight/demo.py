@@ -7,8 +7,7 @@ events, written in batches with ``bulk_create``. Every diagnosis is
 ``kind=demo``: the dashboard shows it only on request, and the learned ranking
 never sees it (no evidence is recorded, ``taught_tick`` stays empty).
 
-Tickets and feedback come from other parts of the help desk: extend
-:func:`seed_demo_extras`, which is called with each batch.
+Tickets and feedback are added per batch by :func:`seed_demo_extras`.
 """
 
 from __future__ import annotations
@@ -32,9 +31,11 @@ from diagnostics.models import (
     Answer,
     Diagnosis,
     EmbedSite,
+    Feedback,
     FixAttempt,
     Guide,
     StepEvent,
+    Ticket,
     guide_for_version,
 )
 
@@ -179,12 +180,65 @@ def _insert(cursor: CursorWrapper, model: type[Model], fields: Sequence[str], ro
 
 
 def seed_demo_extras(*, diagnosis_ids: Sequence[Any], rng: random.Random) -> None:
-    """Tickets, feedback and whatever else later parts keep per diagnosis: none yet.
+    """Tickets and feedback for the batch's diagnoses, like people leave them.
 
     Called once per batch with the keys of its diagnoses (as stored), after
-    they are written, inside the batch's transaction. Extend it as those models
-    land: escalated diagnoses get tickets, ended ones feedback.
+    they are written, inside the batch's transaction. About half of the
+    escalated diagnoses get a ticket (no real person's details: addresses end
+    in ``example.invalid``), and about a quarter of the ended ones (resolved
+    or escalated) answer "Was this helpful?", mostly yes when a fix worked and
+    mostly no when nothing did.
     """
+    ended = Diagnosis.objects.filter(
+        pk__in=diagnosis_ids,
+        status__in=[Diagnosis.Status.RESOLVED, Diagnosis.Status.ESCALATED],
+    ).values_list("pk", "status", "updated")
+    to_pk = _converter(Diagnosis._meta.pk)
+    when = _converter(Ticket._meta.get_field("created"))
+    tickets, feedback = [], []
+    for pk, status, updated in ended:
+        escalated = status == Diagnosis.Status.ESCALATED
+        if escalated and rng.random() < DEMO_TICKET_SHARE:
+            number = rng.randrange(10**6)
+            state = rng.choices(list(Ticket.Status), weights=(2, 1, 5))[0]
+            tickets.append(
+                (
+                    to_pk(pk),
+                    "",
+                    f"person{number}@example.invalid",
+                    "",
+                    rng.choice(DEMO_MESSAGES),
+                    state.value,
+                    "",
+                    when(updated),
+                    when(updated),
+                )
+            )
+        if rng.random() < DEMO_FEEDBACK_SHARE:
+            helpful = rng.random() < (0.2 if escalated else 0.85)
+            comment = rng.choice(DEMO_COMMENTS) if rng.random() < 0.3 else ""
+            feedback.append((to_pk(pk), helpful, comment, when(updated)))
+    with connection.cursor() as cursor:
+        _insert(cursor, Ticket, TICKET_COLUMNS, tickets)
+        _insert(cursor, Feedback, FEEDBACK_COLUMNS, feedback)
+
+
+DEMO_TICKET_SHARE = 0.5
+DEMO_FEEDBACK_SHARE = 0.25
+DEMO_MESSAGES = ("", "", "Still not working after all of that.", "Please call me back.")
+DEMO_COMMENTS = ("Quick and clear.", "Too many steps.", "Didn't help.", "Thanks!")
+TICKET_COLUMNS = (
+    "diagnosis",
+    "name",
+    "email",
+    "phone",
+    "message",
+    "status",
+    "notes",
+    "created",
+    "updated",
+)
+FEEDBACK_COLUMNS = ("diagnosis", "helpful", "comment", "created")
 
 
 def seed_demo_data(

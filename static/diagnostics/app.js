@@ -154,6 +154,19 @@
     }
   });
 
+  // The escalation summary sits behind a disclosure ("More: ..."): paper gets
+  // it open, however the page was left, and the screen gets it back as it was.
+  var closedForPrint = [];
+  window.addEventListener("beforeprint", function () {
+    closedForPrint = Array.prototype.filter.call(
+      document.querySelectorAll("details.more"), function (details) { return !details.open; });
+    closedForPrint.forEach(function (details) { details.open = true; });
+  });
+  window.addEventListener("afterprint", function () {
+    closedForPrint.forEach(function (details) { details.open = false; });
+    closedForPrint = [];
+  });
+
   // A double tap or double click must not answer the next step unseen. Its
   // first click can bring in the next step before the second arrives, which
   // then lands on whatever button is under the finger now. The browser numbers

@@ -24,10 +24,14 @@ def test_the_escalation_summary_prints_cleanly(
         desk.answer(NOT_FIXED)
 
     page.evaluate("() => { window.printed = 0; window.print = () => { window.printed += 1; }; }")
+    page.get_by_text("More: before you hear from us").click()  # the summary's disclosure
     page.get_by_role("button", name="Print or save this summary").click()
     assert page.evaluate("window.printed") == 1
 
     code = page.locator(".support-code__value").inner_text()
+    # Paper gets the summary whether or not the disclosure was left open.
+    page.evaluate("() => document.querySelector('details.more').open = false")
+    page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")
     for scheme in ("light", "dark"):  # paper is white whatever the screen's scheme
         page.emulate_media(media="print", color_scheme=scheme)
         for kept in (".support-code", ".summary", ".summary .tried", "h1"):

@@ -16,7 +16,10 @@ from diagnostics.insight.demo import seed_demo_data
 
 
 class Command(BaseCommand):
-    help = "Write demo diagnoses (kind=demo) with answers, fix attempts and step events."
+    help = (
+        "Write demo diagnoses (kind=demo) with answers, fix attempts, step events, tickets"
+        " and feedback."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--diagnoses", type=int, default=1000)
