@@ -11,9 +11,12 @@ profiled; the figures are per step.
 
 It prints the mean time per step, then how it splits: the step command
 (``commands.answer_step``), working out where the diagnosis stands
-(``commands.load_state``), the template render, and the rest (middleware,
-session, CSRF, forms); then as many floor POSTs (bench/floor_urls.py) from the
-last browser, and the ratio of the two; then cProfile's top functions. Times
+(``commands.load_state``), drawing the page or panel (``render_page``: the
+context processors and the template), and the rest (middleware, session,
+CSRF, forms); then as many floor POSTs (bench/floor_urls.py) from the last
+browser, and the ratio of the two; then what each diagnosis's page load and
+Start cost (bench/step_post.py's step server serves those too, between the
+steps); then cProfile's top functions. Times
 are CPU time of this process (SQLite runs in it), so a busy machine skews
 them less than it skews wall time.
 It prints figures; it is not a test.
@@ -83,7 +86,6 @@ def main() -> int:
     shown, sys.stdout = sys.stdout, (folder / "events.log").open("w")
     django.setup()
     sys.stdout = shown
-    from django.template import Template
     from django.test import Client
 
     from diagnostics import events
@@ -91,7 +93,8 @@ def main() -> int:
 
     totals: dict[str, float] = defaultdict(float)
     views.commands = _Patched(commands, totals)  # type: ignore[assignment]
-    Template.render = _timed(totals, "template render", Template.render)  # type: ignore[method-assign]
+    # The panel is a partial (step.html#panel), which Template.render never sees.
+    views.render_page = _timed(totals, "render_page", views.render_page)  # type: ignore[attr-defined]
     # Parts of the above, listed apart ("  of which").
     parts: dict[str, float] = defaultdict(float)
     for owner, name in ((commands, "_decided"), (commands, "_commit"), (events, "step_done")):
@@ -109,14 +112,25 @@ def main() -> int:
     floor = _Browser(Client, {})  # a second browser, posting to the floor after each step
     floor.start()
     floor_token = floor.client.cookies["csrftoken"].value
-    steps = 0
-    elapsed = floor_elapsed = 0.0
+    steps = starts = 0
+    elapsed = floor_elapsed = start_elapsed = 0.0
     for number in range(args.diagnoses + 1):
         if number == 1:  # the first diagnosis warms the caches: not measured
             totals.clear()
             parts.clear()
         browser = _Browser(Client, headers)
+        browser.follow(browser.client.get("/healthz"))  # a new client loads its middleware here
+        # Only the steps' share goes in the split: what the page load and Start
+        # spend in the timed functions is taken out again.
+        kept = (dict(totals), dict(parts))
+        began = time.process_time()
         browser.start()
+        for split, before in zip((totals, parts), kept, strict=True):
+            split.clear()
+            split.update(before)
+        if number:
+            start_elapsed += time.process_time() - began
+            starts += 1
         for _ in range(40):
             choices = re.findall(r'name="choice" value="([^"]*)"', browser.html)
             if not choices:
@@ -153,6 +167,12 @@ def main() -> int:
     print(
         f"  {'a floor POST after each':<28} {floor_elapsed / steps * 1000:7.2f} ms  "
         f"(step/floor throughput, CPU only: {floor_elapsed / elapsed:.2f}x)"
+    )
+    print(
+        f"  {'page load + Start, each':<28} {start_elapsed / starts * 1000:7.2f} ms  "
+        f"(a diagnosis: {steps / starts:.1f} steps; with them, per step "
+        f"{(elapsed + start_elapsed) / steps * 1000:.2f} ms, "
+        f"{floor_elapsed / (elapsed + start_elapsed):.2f}x the floor)"
     )
     if not args.top:
         return 0

@@ -324,12 +324,12 @@ def _open(
     goes in one ``bulk_create`` with the ``leaving`` events of the diagnosis it
     replaces. ``resumable``: ``diagnosis_id`` is a start ticket that may name a
     diagnosis already opened by the same Start."""
-    version = guide.current_version
+    version_id = guide.current_version_id  # the id only: the version row is not needed
     seed = new_seed()
     # A throwaway diagnosis carries the seed and version to the planner.
     planned = _decided(
-        diagnosis=Diagnosis(guide_version=version, seed=seed),
-        guide=guide_for_version(version.pk),
+        diagnosis=Diagnosis(guide_version_id=version_id, seed=seed),
+        guide=guide_for_version(version_id),
         entries=[],
         memo={},
     )
@@ -340,7 +340,7 @@ def _open(
             with transaction.atomic():
                 diagnosis = Diagnosis.objects.create(
                     id=diagnosis_id or uuid.uuid4(),
-                    guide_version=version,
+                    guide_version_id=version_id,
                     last_step=engine.step_key(first),
                     status=status_for(first),
                     embed_site_id=getattr(session, "embed_site_id", None),
@@ -386,15 +386,20 @@ def _commit(
     writes the row the change mirrors, and hand what it returns to
     :func:`_apply` once that transaction has committed. The plan and whether
     the diagnosis's ending counts in the evidence (``taught_tick``) go in the
-    same update.
+    same update. Only the columns that change are written: the plan only
+    grows when a context is reached for the first time, and the status and
+    ``taught_tick`` only change when the diagnosis ends or reopens.
     """
     diagnosis = state.diagnosis
-    changes: dict[str, Any] = {
-        "journal": [list(entry) for entry in moved_to.entries],
+    wanted: dict[str, Any] = {
         "last_step": moved_to.step_key,
         "status": status_for(moved_to.step),
         "plan": moved_to.plan,
         "taught_tick": taught_tick,
+    }
+    changes: dict[str, Any] = {
+        "journal": [list(entry) for entry in moved_to.entries],
+        **{name: value for name, value in wanted.items() if getattr(diagnosis, name) != value},
         "step_shown_at": now,
         "updated": now,
     }

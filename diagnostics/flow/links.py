@@ -1,16 +1,43 @@
-"""Where error pages lead for the flow's addresses: a hook for :mod:`ops.errors`.
+"""The flow's addresses, and where error pages lead for them.
+
+:func:`address` is ``reverse`` for the flow's pages and forms, worked out once
+per process: every step POST names three to five of them (its forms, its own
+address), and they never change while the URLconf stays the same.
 
 After a POST the address itself cannot be reloaded (it only takes forms), so
 "Try again" leads to the guide the post was about, and "All guides" to the
-list. Registered in :class:`diagnostics.apps.DiagnosticsConfig`.
+list (:func:`site_page_links`, a hook for :mod:`ops.errors`, registered in
+:class:`diagnostics.apps.DiagnosticsConfig`).
 """
 
 from __future__ import annotations
 
+import functools
+
+from django.conf import settings
 from django.http import HttpRequest
-from django.urls import Resolver404, resolve, reverse
+from django.urls import Resolver404, get_script_prefix, get_urlconf, resolve, reverse
 
 from ops.errors import PageLinks
+
+
+def address(name: str, *args: str | int, namespace: str | None = None) -> str:
+    """``reverse(name, args=args, current_app=namespace)``, remembered per process.
+
+    The answer depends only on these, the URLconf in use and the script
+    prefix, so all of them make the key: a request with a URLconf or prefix
+    of its own (or a test overriding ``ROOT_URLCONF``) gets its own entry.
+    """
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    return _reversed(name, args, namespace, urlconf, get_script_prefix())
+
+
+@functools.lru_cache(maxsize=2048)
+def _reversed(
+    name: str, args: tuple[str | int, ...], namespace: str | None, urlconf: str, prefix: str
+) -> str:
+    # ``prefix`` is in the key only: reverse() reads the same script prefix itself.
+    return reverse(name, args=args, current_app=namespace, urlconf=urlconf)
 
 
 def guide_links(request: HttpRequest, *, namespace: str | None = None) -> PageLinks:

@@ -21,7 +21,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django_htmx.http import push_url, replace_url
@@ -51,6 +50,7 @@ from diagnostics.flow.forms import (
     RestartForm,
     StartForm,
 )
+from diagnostics.flow.links import address
 from diagnostics.models import Diagnosis, Guide
 from diagnostics.support import answered, feedback, tickets
 from ops.errors import retry_url
@@ -71,9 +71,9 @@ type GuideInfo = Guide | engine.Guide
 
 
 def _guide(slug: str) -> Guide:
-    return get_object_or_404(
-        Guide.objects.select_related("current_version"), slug=slug, current_version__isnull=False
-    )
+    # The Guide row alone: pages show the parsed version from the per-process
+    # cache (guide_for_version), and a Start needs only current_version_id.
+    return get_object_or_404(Guide, slug=slug, current_version__isnull=False)
 
 
 def _step(
@@ -102,9 +102,9 @@ def _step(
     return render_page(request, "diagnostics/step.html", context, status=status)
 
 
-def _url(request: HtmxHttpRequest, name: str, *args: object) -> str:
+def _url(request: HtmxHttpRequest, name: str, *args: str | int) -> str:
     # current_app keeps embedded pages (a second instance of these URLs) embedded.
-    return reverse(f"diagnostics:{name}", args=args, current_app=request.resolver_match.namespace)
+    return address(f"diagnostics:{name}", *args, namespace=request.resolver_match.namespace)
 
 
 def _after_post(
