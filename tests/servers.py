@@ -315,13 +315,21 @@ def request(
     headers: dict[str, str] | None = None,
     timeout: float = 15,
 ) -> Response:
-    """One HTTP/1.1 request on a new connection (gunicorn's sync workers close each)."""
+    """One HTTP/1.1 request on a new connection (gunicorn's sync workers close each).
+
+    A connection dropped part-way (a worker killed while answering) raises
+    :class:`ConnectionError`, an :class:`OSError`, whether it broke before the
+    headers or in the middle of the body (``http.client.IncompleteRead``).
+    """
     host, port = base.rsplit(":", 1)
     conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
     try:
         conn.request(method, path, body=body, headers=headers or {})
         raw = conn.getresponse()
-        data = raw.read()
+        try:
+            data = raw.read()
+        except http.client.IncompleteRead as cut:
+            raise ConnectionError(f"the connection dropped mid-answer: {cut!r}") from cut
         found: dict[str, str] = {}
         for name, value in raw.getheaders():
             key = name.lower()
