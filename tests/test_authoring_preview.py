@@ -13,8 +13,10 @@ from diagnostics.models import (
     Diagnosis,
     Evidence,
     EvidenceClock,
+    Feedback,
     Guide,
     GuideVersion,
+    Ticket,
 )
 from tests.authoring import DRAFTS, author, new_version, save_raw
 from tests.conftest import Flow
@@ -165,3 +167,20 @@ def test_the_guides_previews_run_on_stay_out_of_the_admin_lists(
     assert f"/admin/diagnostics/guide/{hidden.pk}/" not in guides
     draft_version = GuideVersion.objects.get(guide=hidden)
     assert f"/admin/diagnostics/guideversion/{draft_version.pk}/" not in versions
+
+
+def test_a_preview_sends_nothing_to_support_and_keeps_no_feedback(guide: Guide) -> None:
+    browser = author()
+    draft = new_version(browser, guide.pk)
+    flow = preview(browser, draft.pk, guide.slug)
+    here = PREVIEW.format(slug=guide.slug)
+    ticket = {"email": "someone@example.com", "message": "Help", "diagnosis": flow.diagnosis}
+    feedback = {"helpful": "yes", "comment": "Nice", "diagnosis": flow.diagnosis}
+
+    sent = browser.post(here + "escalate/", ticket)
+    rated = browser.post(here + "feedback/", feedback)
+
+    assert sent.status_code == rated.status_code == 303
+    assert sent["Location"] == rated["Location"] == here + "step/1/"
+    assert not Ticket.objects.exists()
+    assert not Feedback.objects.exists()

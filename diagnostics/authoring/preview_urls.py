@@ -26,4 +26,8 @@ urlpatterns = [
     path("guides/<slug:slug>/answer/", preview.previewed(views.answer), name="answer"),
     path("guides/<slug:slug>/back/", preview.previewed(views.back), name="back"),
     path("guides/<slug:slug>/restart/", preview.previewed(preview.restart), name="restart"),
+    # A preview sends nothing to support and keeps no feedback: the forms show as
+    # people see them, and posting them leads back to the preview's current step.
+    path("guides/<slug:slug>/escalate/", preview.previewed(preview.resume), name="escalate"),
+    path("guides/<slug:slug>/feedback/", preview.previewed(preview.resume), name="feedback"),
 ]
