@@ -103,6 +103,13 @@ def draws(seed: int | None) -> bool:
     return random.Random(f"{seed}|draws").random() < DRAW_SHARE  # noqa: S311 (not secret)
 
 
+def _tied(ratio: float) -> float:
+    """A chance-per-minute ratio as a sort key: rounded, so that two fixes the author
+    gave the same chance and minutes stay tied (and fall back to the file's order)
+    however the floats were summed on the way (averaging over answers not asked)."""
+    return round(ratio, 12)
+
+
 # --- the planner for one decision ------------------------------------------------
 
 
@@ -158,7 +165,9 @@ class _Planner:
         key = context_key(context)
         if (cached := self._author.get(key)) is None:
             prior = self.known.prior(context)
-            ranked = sorted(prior, key=lambda f: (-prior[f] / self.cost[f], self.file_order[f]))
+            ranked = sorted(
+                prior, key=lambda f: (-_tied(prior[f] / self.cost[f]), self.file_order[f])
+            )
             cached = self._author[key] = {f: i for i, f in enumerate(ranked)}
         return cached
 
@@ -168,7 +177,7 @@ class _Planner:
         author = self.author_rank(context)
         cost, file_order, last = self.cost, self.file_order, len(author)
         return sorted(
-            fixes, key=lambda f: (-works[f] / cost[f], author.get(f, last), file_order[f])
+            fixes, key=lambda f: (-_tied(works[f] / cost[f]), author.get(f, last), file_order[f])
         )
 
     def candidates(self, context: Mapping[str, str], tried: set[str]) -> list[str]:
@@ -364,7 +373,7 @@ def rank_fixes(
     order = {fix.id: i for i, fix in enumerate(guide.fixes)}
     return sorted(
         candidates,
-        key=lambda fix: (-prior.get(fix.id, fix.chance) / fix.cost, order[fix.id]),
+        key=lambda fix: (-_tied(prior.get(fix.id, fix.chance) / fix.cost), order[fix.id]),
     )
 
 
