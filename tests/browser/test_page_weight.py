@@ -1,5 +1,7 @@
 """Page weight: the first page costs at most 60 KB compressed, every asset included,
-and each htmx step swap returns at most 6 KB of HTML.
+and each htmx step swap returns at most 6 KB of HTML (the escalation screen,
+which also carries the form to reach support, "Was this helpful?" and a
+summary of every fix tried, at most 8 KB).
 
 How it is measured. Every response the browser received is counted: its headers
 as sent (Playwright's ``request.sizes()``) plus its body as production would
@@ -30,6 +32,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 FIRST_PAGE_BUDGET = 60 * 1024
 SWAP_BUDGET = 6 * 1024
+ESCALATION_BUDGET = 8 * 1024  # its ticket and feedback forms, and the summary
 
 
 @dataclass(frozen=True)
@@ -107,10 +110,12 @@ def test_every_step_swap_is_at_most_6_kb_of_html(
     desk.start_over()
 
     assert len(swaps) >= 6 + 10 + 1
-    largest = max(size for _, size in swaps)
+    *steps, escalation = swaps[:-1]  # the last swap is Start over's fresh start screen
+    largest = max(size for _, size in steps)
     report(
         screenshots,
         [f"Step swaps: {len(swaps)}, largest {largest} B of HTML (uncompressed)"]
         + [f"  {size:>6} B  {path}" for path, size in swaps],
     )
     assert largest <= SWAP_BUDGET
+    assert escalation[1] <= ESCALATION_BUDGET

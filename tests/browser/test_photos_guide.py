@@ -127,6 +127,9 @@ def test_nothing_works_ends_with_help_and_the_photos_kept_safe(
         desk.answer(NOT_FIXED)
 
     expect(desk.heading).to_have_text("Let's get you some help")
+    # Above the fold: the code and the form; what to do (and not do) until
+    # support answers is one tap away, under "More".
+    phone.get_by_text("More: before you hear from us", exact=False).click()
     expect(phone.get_by_text("don't switch iCloud Photos off", exact=False)).to_be_visible()
     check_screen(phone, screenshots, "escalation")
     (diagnosis,) = Diagnosis.objects.all()
