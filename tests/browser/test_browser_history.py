@@ -39,8 +39,10 @@ _NEW_DOCUMENT = "() => !window.__left && document.readyState === 'complete'"
 
 
 def _through_history(desk: Helpdesk, go: Callable[..., object]) -> None:
-    if not desk.javascript:  # a plain navigation to another document, committed
-        go(wait_until="commit")
+    if not desk.javascript:  # a plain navigation to another document, loaded
+        # (Going on from a document that has only committed can find the page
+        # detached mid-swap: "Not attached to an active page".)
+        go(wait_until="load")
         return
     # With htmx the address changes first (popstate), then htmx reloads the page.
     desk.page.evaluate(_MARK_DOCUMENT)
@@ -113,6 +115,7 @@ def test_back_shows_the_previous_steps_and_forward_returns_changing_nothing(
     else:  # the guide's address, where the start screen was, leads to the current step
         shows(desk, prompt(guide_steps, "icloud_web"), position=3, earlier=False)
         forward(desk)  # back on the first step's entry
+        shows(desk, prompt(guide_steps, "apple_status"), position=1, earlier=True)
         back(desk)  # and once more to the guide's address
         shows(desk, prompt(guide_steps, "icloud_web"), position=3, earlier=False)
         forward(desk)
