@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 from diagnostics import engine
 from diagnostics.engine.stats import Interval, describe_bucket, median_bucket, wilson_interval
-from diagnostics.insight.feedback import Comment, answers_per_guide, latest_comments
+from diagnostics.insight.feedback import Comment, latest_comments
 from diagnostics.insight.rollups import (
     Figures,
     Scope,
@@ -180,22 +180,22 @@ def _feedback_row(guide: str, yes: int, no: int, ended: int) -> FeedbackRow:
         no=no,
         answered=answered,
         helpful=Rate(yes, answered),
-        # The outcomes may be a minute old (cached) while answers are read live:
-        # an answer newer than the cached count must not make the share exceed 100%.
+        # Counted with the outcomes, so at most one per ended diagnosis; but an
+        # answer can outlive a change to its diagnosis (a resumed one), and a
+        # share must never exceed 100%.
         response=Rate(answered, max(ended, answered)),
     )
 
 
-def _feedback(
-    scope: Scope, per_guide: dict[str, Figures], titles: dict[str, str]
-) -> list[FeedbackRow]:
-    answers = answers_per_guide(scope=scope)
+def _feedback(per_guide: dict[str, Figures], titles: dict[str, str]) -> list[FeedbackRow]:
     rows = []
-    for slug in sorted(set(per_guide) | set(answers)):
-        title, yes, no = answers.get(slug, (titles.get(slug, slug), 0, 0))
-        ended = _ended(per_guide[slug]["outcomes"]) if slug in per_guide else 0
+    for slug in sorted(per_guide):
+        figures = per_guide[slug]
+        answers = figures.get("feedback", {})
+        yes, no = answers.get("yes", 0), answers.get("no", 0)
+        ended = _ended(figures["outcomes"])
         if ended or yes or no:
-            rows.append(_feedback_row(titles.get(slug, title), yes, no, ended))
+            rows.append(_feedback_row(titles.get(slug, slug), yes, no, ended))
     if len(rows) > 1:
         rows.append(
             _feedback_row(
@@ -311,7 +311,7 @@ def dashboard(*, filters: Filters, now: datetime | None = None) -> Dashboard:
         rolled_up_through=watermark(),
         many_guides=len(per_guide) > 1,
         estimates_note=notes,
-        feedback=_feedback(scope, per_guide, titles),
+        feedback=_feedback(per_guide, titles),
         comments=latest_comments(scope=scope),
     )
 

@@ -9,7 +9,8 @@ across days and slices (:func:`add_figures`)::
                   "abandoned": 1, "in_progress": 0},
      "fixes": {"restart": {"shown": 2, "tried": 2, "fixed": 1, "not_fixed": 1, "cannot": 0}},
      "steps": {"question:account": {"views": 2, "exits": 1, "seconds": {"3": 2}}},
-     "resolution": {"9": 1}}
+     "resolution": {"9": 1},
+     "feedback": {"yes": 1, "no": 0}}
 
 Times are histograms over :data:`diagnostics.engine.stats.SECOND_BUCKETS`
 (bucket index as a string), because medians cannot be added up.
@@ -23,6 +24,28 @@ rows keep no link to any diagnosis, so purging diagnoses keeps the history.
 
 Counted: live (or, on request, demo) diagnoses that were answered at least
 once. Preview diagnoses and those opened but never answered are left out.
+
+**"Was this helpful?" answers** are counted with their diagnosis: in the
+slice of the day it started, like its outcome. An answer can come after that
+day was stored (the end screen stays open), so the watermark also keeps
+``feedback_before``, one moment, and each answer is counted exactly once:
+
+* a stored row holds the answers created before ``feedback_before``;
+* the dashboard adds, live, the answers created since ``feedback_before`` to
+  the stored days (:func:`late_feedback`: read by the index on
+  ``Feedback.created``, so only the answers since the last roll-up);
+* days after the watermark are counted live, every answer with them.
+
+Each roll-up first adds the answers created since the last one to the stored
+days, then stores the newly closed days, all counting answers created before
+its new ``feedback_before`` (``FEEDBACK_SETTLE`` before it started, so an
+answer still being saved as it counts is not missed), and moves
+``feedback_before`` to that moment in the same transaction as the rows. An
+answer is thus live until a roll-up has put it into a stored row, and from
+then on only there. Rows stored before answers were rolled up
+(``feedback_before`` empty) get every answer of their days on the next
+roll-up; until then, all of them are counted live. Comments are never stored
+in a row: :mod:`diagnostics.insight.feedback` reads the latest ones live.
 """
 
 from __future__ import annotations
@@ -38,6 +61,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     F,
@@ -55,6 +79,7 @@ from diagnostics.engine.stats import SECOND_BUCKETS, bucket_of
 from diagnostics.models import (
     DailyRollup,
     Diagnosis,
+    Feedback,
     FixAttempt,
     RollupWatermark,
     StepEvent,
@@ -64,6 +89,10 @@ from diagnostics.models import (
 type Figures = dict[str, Any]
 
 LIVE_SECONDS = 60  # how long live counts are reused: the page says they may be a minute old
+# A roll-up stores the answers created up to this long before it started: an
+# answer's time is taken before its row is saved, so one being saved as the
+# roll-up counts is left to the next (and counted live meanwhile), never lost.
+FEEDBACK_SETTLE = timedelta(minutes=10)
 
 OUTCOMES = ("started", "fixed", "explained", "escalated", "abandoned", "in_progress")
 FIX_COUNTS = ("shown", "tried", "fixed", "not_fixed", "cannot")
@@ -99,7 +128,13 @@ class Scope:
 
 
 def empty_figures() -> Figures:
-    return {"outcomes": dict.fromkeys(OUTCOMES, 0), "fixes": {}, "steps": {}, "resolution": {}}
+    return {
+        "outcomes": dict.fromkeys(OUTCOMES, 0),
+        "fixes": {},
+        "steps": {},
+        "resolution": {},
+        "feedback": {"yes": 0, "no": 0},
+    }
 
 
 def add_figures(total: Figures, more: Mapping[str, Any]) -> Figures:
@@ -191,14 +226,18 @@ def _bucket_case(field: str) -> Case:
     return Case(*whens, default=Value(len(SECOND_BUCKETS)), output_field=IntegerField())
 
 
-def count_slices(*, scope: Scope, now: datetime | None = None) -> dict[Slice, Figures]:
+def count_slices(
+    *, scope: Scope, now: datetime | None = None, feedback_before: datetime | None = None
+) -> dict[Slice, Figures]:
     """The figures of every slice in ``scope``, straight from the diagnoses (five queries).
 
     The rows are read by the index on (kind, created); the day of each
     diagnosis is told by comparing ``created`` with each midnight of the
-    range, so no date function runs row by row.
+    range, so no date function runs row by row. "Was this helpful?" answers
+    are counted in the outcomes' query (each diagnosis has at most one):
+    all of them, or with ``feedback_before`` those created before it.
     """
-    return _count_days(scope=scope, now=now or timezone.now())
+    return _count_days(scope=scope, now=now or timezone.now(), feedback_before=feedback_before)
 
 
 def _day_case(scope: Scope, prefix: str = "") -> Case | Value:
@@ -213,7 +252,9 @@ def _day_case(scope: Scope, prefix: str = "") -> Case | Value:
     return Case(*whens, default=Value(days - 1), output_field=IntegerField())
 
 
-def _count_days(*, scope: Scope, now: datetime) -> dict[Slice, Figures]:
+def _count_days(
+    *, scope: Scope, now: datetime, feedback_before: datetime | None
+) -> dict[Slice, Figures]:
     idle_before = now - abandon_after()
     figures: dict[Slice, Figures] = {}
 
@@ -236,6 +277,13 @@ def _count_days(*, scope: Scope, now: datetime) -> dict[Slice, Figures]:
 
     diagnoses = Diagnosis.objects.filter(_diagnosis_filter(scope)).order_by()
     idle = Q(status=Diagnosis.Status.IN_PROGRESS, updated__lt=idle_before)
+    helpful: Any = F("feedback__helpful")  # a left join: None without an answer
+    if feedback_before is not None:
+        helpful = Case(
+            When(feedback__created__lt=feedback_before, then=F("feedback__helpful")),
+            default=Value(None),
+            output_field=BooleanField(null=True),
+        )
     rows = diagnoses.values(
         **_slice_fields(scope),
         stat=Case(
@@ -243,14 +291,18 @@ def _count_days(*, scope: Scope, now: datetime) -> dict[Slice, Figures]:
             default=F("status"),
         ),
         step=Case(When(status=Diagnosis.Status.RESOLVED, then="last_step"), default=Value("")),
+        helpful=helpful,
     ).annotate(n=Count("pk"))
     for row in rows:
-        outcomes = of(row)["outcomes"]
+        counted = of(row)
+        outcomes = counted["outcomes"]
         stat = row["stat"]
         if stat == Diagnosis.Status.RESOLVED:
             stat = _outcome_kind(row["d_version"], row["step"])
         outcomes[stat] += row["n"]
         outcomes["started"] += row["n"]
+        if row["helpful"] is not None:
+            counted["feedback"]["yes" if row["helpful"] else "no"] += row["n"]
 
     # Exits: diagnoses that stopped part-way, at the step their last event showed.
     last = StepEvent.objects.filter(diagnosis=OuterRef("pk")).order_by("-id")
@@ -317,6 +369,37 @@ def _count_days(*, scope: Scope, now: datetime) -> dict[Slice, Figures]:
     return figures
 
 
+def late_feedback(
+    *, scope: Scope, since: datetime | None, before: datetime | None = None
+) -> dict[Slice, dict[str, int]]:
+    """``{slice: {"yes": n, "no": m}}``: answers created in [since, before) (one query).
+
+    For the stored days: the answers a roll-up has not put into their rows
+    yet. Read by the index on ``Feedback.created`` when ``since`` is given.
+    """
+    answers = Feedback.objects.filter(_diagnosis_filter(scope, "diagnosis__"))
+    if since is not None:
+        answers = answers.filter(created__gte=since)
+    if before is not None:
+        answers = answers.filter(created__lt=before)
+    rows = (
+        answers.order_by()
+        .values(**_slice_fields(scope, "diagnosis__"), answer=F("helpful"))
+        .annotate(n=Count("pk"))
+    )
+    found: dict[Slice, dict[str, int]] = {}
+    for row in rows:
+        key = Slice(
+            day=scope.start + timedelta(days=row["d_day"]),
+            guide_version=row["d_version"],
+            embed_site=row["d_site"],
+            demo=row["d_kind"] == Diagnosis.Kind.DEMO,
+        )
+        counts = found.setdefault(key, {"yes": 0, "no": 0})
+        counts["yes" if row["answer"] else "no"] += row["n"]
+    return found
+
+
 def _stored(rows: Iterable[DailyRollup]) -> dict[Slice, Figures]:
     return {
         Slice(
@@ -335,14 +418,18 @@ def watermark() -> date | None:
 
 
 def figures_for(*, scope: Scope, now: datetime | None = None) -> dict[Slice, Figures]:
-    """Every slice of ``scope``: stored rollups up to the watermark, live counts after it."""
-    through = watermark()
+    """Every slice of ``scope``: stored rollups up to the watermark, live counts after it.
+
+    The stored days get the answers to "Was this helpful?" given since their
+    rows were stored added, live (:func:`late_feedback`).
+    """
+    mark = RollupWatermark.objects.filter(pk=1).values_list("through", "feedback_before").first()
+    through, feedback_before = mark if mark is not None else (None, None)
     stored: dict[Slice, Figures] = {}
     live_from = scope.start
     if through is not None and through >= scope.start:
-        rows = DailyRollup.objects.filter(
-            day__gte=scope.start, day__lte=min(through, scope.end - timedelta(days=1))
-        )
+        last = min(through, scope.end - timedelta(days=1))
+        rows = DailyRollup.objects.filter(day__gte=scope.start, day__lte=last)
         if scope.versions is not None:
             rows = rows.filter(guide_version_id__in=sorted(scope.versions))
         if scope.site is not None:
@@ -352,6 +439,16 @@ def figures_for(*, scope: Scope, now: datetime | None = None) -> dict[Slice, Fig
         if scope.demo is not None:
             rows = rows.filter(demo=scope.demo)
         stored = _stored(rows.only("day", "guide_version_id", "embed_site_id", "demo", "figures"))
+        stored_days = Scope(
+            start=scope.start,
+            end=last + timedelta(days=1),
+            versions=scope.versions,
+            site=scope.site,
+            no_site=scope.no_site,
+            demo=scope.demo,
+        )
+        for key, counts in late_feedback(scope=stored_days, since=feedback_before).items():
+            add_figures(stored.setdefault(key, empty_figures()), {"feedback": counts})
         live_from = through + timedelta(days=1)
     if live_from < scope.end:
         live = Scope(
@@ -383,10 +480,18 @@ def roll_up(*, now: datetime | None = None, since: date | None = None) -> tuple[
 
     Idempotent: each day's rows are replaced in one transaction with the
     watermark, so running it twice, or two at once, stores each day once.
-    Days before the first diagnosis are skipped.
+    Days before the first diagnosis are skipped. First, the answers to "Was
+    this helpful?" given since the last run are added to the stored days
+    (see the module's docstring); every answer created before ``now`` less
+    ``FEEDBACK_SETTLE`` is then in a stored row or in a day still counted live.
     """
     now = now or timezone.now()
+    settled = now - FEEDBACK_SETTLE
     closed = last_closed_day(now)
+    with transaction.atomic():
+        mark = RollupWatermark.objects.select_for_update().filter(pk=1).first()
+        if mark is not None:
+            _add_late_feedback(mark, before=settled)
     through = watermark()
     if through is None:
         first = (
@@ -404,12 +509,14 @@ def roll_up(*, now: datetime | None = None, since: date | None = None) -> tuple[
     day = start
     while day <= closed:
         scope = Scope(start=day, end=day + timedelta(days=1), demo=None)
-        figures = count_slices(scope=scope, now=now)
+        figures = count_slices(scope=scope, now=now, feedback_before=settled)
         with transaction.atomic():
             mark = RollupWatermark.objects.select_for_update().filter(pk=1).first()
             if mark is not None and mark.through >= day:
                 day += timedelta(days=1)
                 continue  # another run stored it meanwhile
+            if mark is not None and not _add_late_feedback(mark, before=settled):
+                break  # a later run moved the answers on: it stores the days
             DailyRollup.objects.filter(day=day).delete()
             DailyRollup.objects.bulk_create(
                 DailyRollup(
@@ -421,7 +528,55 @@ def roll_up(*, now: datetime | None = None, since: date | None = None) -> tuple[
                 )
                 for key, value in sorted(figures.items(), key=lambda item: item[0].order)
             )
-            RollupWatermark.objects.update_or_create(pk=1, defaults={"through": day, "built": now})
+            RollupWatermark.objects.update_or_create(
+                pk=1, defaults={"through": day, "built": now, "feedback_before": settled}
+            )
         days += 1
         day += timedelta(days=1)
     return watermark(), days
+
+
+def _add_late_feedback(mark: RollupWatermark, *, before: datetime) -> bool:
+    """Add the answers created in [mark.feedback_before, before) to the stored rows.
+
+    Run inside the transaction holding ``mark`` (the watermark, locked), and
+    move ``mark.feedback_before`` on to ``before``. Returns False, changing
+    nothing, when a later roll-up has already moved it past ``before``.
+    """
+    since = mark.feedback_before
+    if since is not None and since >= before:
+        return since == before
+    first = DailyRollup.objects.order_by("day").values_list("day", flat=True).first()
+    if first is not None and first <= mark.through:
+        scope = Scope(start=first, end=mark.through + timedelta(days=1), demo=None)
+        late = late_feedback(scope=scope, since=since, before=before)
+        rows = {
+            Slice(
+                day=row.day,
+                guide_version=row.guide_version_id,
+                embed_site=row.embed_site_id,
+                demo=row.demo,
+            ): row
+            for row in DailyRollup.objects.filter(day__in={key.day for key in late}).order_by("pk")
+        }
+        changed, new = [], []
+        for key, counts in sorted(late.items(), key=lambda item: item[0].order):
+            row = rows.get(key)
+            if row is None:  # answered, but not counted when its day was stored
+                new.append(
+                    DailyRollup(
+                        day=key.day,
+                        guide_version_id=key.guide_version,
+                        embed_site_id=key.embed_site,
+                        demo=key.demo,
+                        figures=add_figures(empty_figures(), {"feedback": counts}),
+                    )
+                )
+            else:
+                add_figures(row.figures, {"feedback": counts})
+                changed.append(row)
+        DailyRollup.objects.bulk_update(changed, ["figures"])
+        DailyRollup.objects.bulk_create(new)
+    mark.feedback_before = before
+    mark.save(update_fields=["feedback_before"])
+    return True
