@@ -219,6 +219,30 @@ def test_tickets_from_one_network_are_capped_per_day(
     assert Ticket.objects.count() == 2
 
 
+@pytest.mark.parametrize("htmx", [False, True])
+def test_over_the_cap_the_form_comes_back_with_what_was_typed(
+    guide: object, unsure: dict[str, str], settings: object, htmx: bool
+) -> None:
+    settings.HELPDESK_TICKETS_PER_NETWORK = 1
+    first = Flow(Client()).start()
+    first.walk(unsure)
+    assert send(first).status_code == 303
+    flow = Flow(Client(), htmx=htmx).start()
+    flow.walk(unsure)
+    typed = {"name": "Grace", "email": "grace@example.com", "phone": "+44 20 7946 0000"}
+    response = send(flow, **typed, message="Nothing syncs since Tuesday.")
+    assert response.status_code == 429
+    assert Ticket.objects.count() == 1
+    html = response.content.decode()  # type: ignore[attr-defined]
+    assert "Several messages to support came from your network today" in html
+    assert 'role="alert"' in html
+    assert f'action="{ESCALATE}"' in html  # the form itself, ready to send again
+    assert 'value="Grace"' in html
+    assert 'value="grace@example.com"' in html
+    assert 'value="+44 20 7946 0000"' in html
+    assert ">Nothing syncs since Tuesday.</textarea>" in html
+
+
 def test_with_tickets_off_the_screen_still_leads_somewhere(
     flow: Flow, unsure: dict[str, str], settings: object
 ) -> None:
