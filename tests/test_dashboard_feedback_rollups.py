@@ -147,3 +147,18 @@ def test_purging_diagnoses_keeps_the_answers_counted_but_not_the_comments(guide:
     assert [(row.yes, row.no) for row in after.feedback] == [(1, 1)]
     assert after.comments == []
     assert "ok" not in str(list(DailyRollup.objects.values_list("figures", flat=True)))
+
+
+def test_comments_older_than_the_newest_looked_through_are_still_found(
+    guide: Guide, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from diagnostics.insight import feedback
+
+    made = made_with_answers(guide)
+    answer(made["C"], helpful=False, at=NOW - timedelta(hours=1), comment="newest")
+    v1 = made["A"].guide_version
+    monkeypatch.setattr(feedback, "WALK", 1)  # only C's comment is looked through first
+    d = dashboard(filters=Filters(start=DAY1, end=DAY3, version=v1), now=NOW)
+    assert [c.comment for c in d.comments] == ["newest", "ok"]  # C, then A (B left none)
+    demo = dashboard(filters=Filters(start=DAY1, end=DAY3, demo=True), now=NOW)
+    assert [c.support_code for c in demo.comments] == []  # H answered without a comment

@@ -200,6 +200,21 @@ def _diagnosis_filter(scope: Scope, prefix: str = "") -> Q:
     return where & ~unanswered
 
 
+def fenced_filter(scope: Scope, prefix: str) -> Case:
+    """:func:`_diagnosis_filter` as a value to filter on, so no index of it is used.
+
+    For a query that must start from another table's index (answers by
+    ``Feedback.created``, newest first) and look each diagnosis up by its key:
+    given the plain filter, SQLite's planner (which has no statistics) walks
+    every diagnosis of the range by their (kind, created) index instead.
+    """
+    return Case(
+        When(_diagnosis_filter(scope, prefix), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+
+
 def _slice_fields(scope: Scope, prefix: str = "") -> dict[str, Any]:
     return {
         "d_day": _day_case(scope, prefix),
@@ -375,28 +390,44 @@ def late_feedback(
     """``{slice: {"yes": n, "no": m}}``: answers created in [since, before) (one query).
 
     For the stored days: the answers a roll-up has not put into their rows
-    yet. Read by the index on ``Feedback.created`` when ``since`` is given.
+    yet. With ``since``, only those answers are read, by the index on
+    ``Feedback.created``, each diagnosis looked up by its key; without it (a
+    first roll-up of answers), the diagnoses of the range are read instead.
     """
-    answers = Feedback.objects.filter(_diagnosis_filter(scope, "diagnosis__"))
-    if since is not None:
-        answers = answers.filter(created__gte=since)
+    found: dict[Slice, dict[str, int]] = {}
+
+    def add(day: date, version: int, site: int | None, kind: str, yes: bool, n: int) -> None:
+        key = Slice(day=day, guide_version=version, embed_site=site, demo=kind == "demo")
+        counts = found.setdefault(key, {"yes": 0, "no": 0})
+        counts["yes" if yes else "no"] += n
+
+    slice_of = ("diagnosis__guide_version_id", "diagnosis__embed_site_id", "diagnosis__kind")
+    if since is None:  # every answer of the range: counted by the database, per day
+        answers = Feedback.objects.filter(_diagnosis_filter(scope, "diagnosis__"))
+        if before is not None:
+            answers = answers.filter(created__lt=before)
+        grouped = (
+            answers.order_by()
+            .values_list(_day_case(scope, "diagnosis__"), *slice_of, "helpful")
+            .annotate(n=Count("pk"))
+        )
+        for day, version, site, kind, yes, n in grouped:
+            add(scope.start + timedelta(days=day), version, site, kind, yes, n)
+        return found
+    # The few answers since the last roll-up, one row each: their day told here,
+    # not by a comparison with each midnight of what may be a year.
+    answers = (
+        Feedback.objects.filter(created__gte=since)
+        .alias(fits=fenced_filter(scope, "diagnosis__"))
+        .filter(fits=True)
+    )
     if before is not None:
         answers = answers.filter(created__lt=before)
-    rows = (
-        answers.order_by()
-        .values(**_slice_fields(scope, "diagnosis__"), answer=F("helpful"))
-        .annotate(n=Count("pk"))
-    )
-    found: dict[Slice, dict[str, int]] = {}
-    for row in rows:
-        key = Slice(
-            day=scope.start + timedelta(days=row["d_day"]),
-            guide_version=row["d_version"],
-            embed_site=row["d_site"],
-            demo=row["d_kind"] == Diagnosis.Kind.DEMO,
-        )
-        counts = found.setdefault(key, {"yes": 0, "no": 0})
-        counts["yes" if row["answer"] else "no"] += row["n"]
+    zone = _zone()
+    for began, version, site, kind, yes in answers.order_by().values_list(
+        "diagnosis__created", *slice_of, "helpful"
+    ):
+        add(timezone.localtime(began, zone).date(), version, site, kind, yes, 1)
     return found
 
 
