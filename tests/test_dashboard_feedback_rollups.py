@@ -162,3 +162,23 @@ def test_comments_older_than_the_newest_looked_through_are_still_found(
     assert [c.comment for c in d.comments] == ["newest", "ok"]  # C, then A (B left none)
     demo = dashboard(filters=Filters(start=DAY1, end=DAY3, demo=True), now=NOW)
     assert [c.support_code for c in demo.comments] == []  # H answered without a comment
+
+
+def test_the_cached_sum_of_stored_days_never_outlives_a_roll_up(guide: Guide) -> None:
+    from django.core.cache import cache
+
+    cache.clear()
+    made = made_with_answers(guide)
+    roll_up(now=NOW)
+
+    def shown() -> list[tuple[int, int]]:  # now=None: the cached sums, as the page reads them
+        d = dashboard(filters=Filters(start=DAY1, end=DAY1))
+        return [(row.yes, row.no) for row in d.feedback]
+
+    assert shown() == [(1, 1)]
+    answer(made["C"], helpful=False, at=NOW + timedelta(hours=1))
+    assert shown() == [(1, 2)]  # the stored sum from the cache, C's answer live
+    roll_up(now=NOW + timedelta(hours=2))  # C's answer moves into the stored row
+    assert stored() == {"yes": 1, "no": 2}
+    assert shown() == [(1, 2)]  # neither lost nor counted twice
+    cache.clear()

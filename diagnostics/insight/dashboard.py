@@ -21,8 +21,8 @@ from diagnostics.insight.rollups import (
     Scope,
     add_figures,
     empty_figures,
-    figures_for,
     today,
+    totals_for,
     watermark,
 )
 from diagnostics.learning import api
@@ -211,20 +211,19 @@ def _feedback(per_guide: dict[str, Figures], titles: dict[str, str]) -> list[Fee
 def dashboard(*, filters: Filters, now: datetime | None = None) -> Dashboard:
     """Every figure of the dashboard for ``filters``."""
     scope = scope_of(filters)
-    slices = figures_for(scope=scope, now=now)
-    parsed = _labels({key.guide_version for key in slices})
+    totals = totals_for(scope=scope, now=now)
+    parsed = _labels(set(totals.versions))
     guides = {version_id: guide.slug for version_id, guide in parsed.items()}
     titles = {guide.slug: guide.title for guide in parsed.values()}
 
     total = empty_figures()
     per_guide: dict[str, Figures] = defaultdict(empty_figures)
-    per_day: dict[date, Figures] = defaultdict(empty_figures)
+    per_day = totals.days
     labels: dict[str, dict[str, str]] = defaultdict(dict)
-    for key in sorted(slices, key=lambda key: key.order):
-        figures = slices[key]
+    for version_id in sorted(totals.versions):
+        figures = totals.versions[version_id]
         add_figures(total, {"outcomes": figures["outcomes"], "resolution": figures["resolution"]})
-        add_figures(per_guide[guides[key.guide_version]], figures)
-        add_figures(per_day[key.day], {"outcomes": figures["outcomes"]})
+        add_figures(per_guide[guides[version_id]], figures)
     for version_id in sorted(parsed):  # newest version's words win
         guide = parsed[version_id]
         steps = [*guide.questions, *guide.fixes, *guide.outcomes.values()]
@@ -291,7 +290,7 @@ def dashboard(*, filters: Filters, now: datetime | None = None) -> Dashboard:
     trend = []
     day = filters.start
     while day <= filters.end:
-        c = per_day[day]["outcomes"] if day in per_day else empty_figures()["outcomes"]
+        c = per_day[day] if day in per_day else empty_figures()["outcomes"]
         done = c["fixed"] + c["explained"]
         trend.append(
             DayRow(day=day, started=c["started"], resolved=done, rate=Rate(done, c["started"]))

@@ -52,8 +52,8 @@ from __future__ import annotations
 
 import hashlib
 import zoneinfo
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -89,6 +89,7 @@ from diagnostics.models import (
 type Figures = dict[str, Any]
 
 LIVE_SECONDS = 60  # how long live counts are reused: the page says they may be a minute old
+STORED_SECONDS = 3600  # how long a sum of stored rows is reused (a roll-up changes its key)
 # A roll-up stores the answers created up to this long before it started: an
 # answer's time is taken before its row is saved, so one being saved as the
 # roll-up counts is left to the next (and counted live meanwhile), never lost.
@@ -431,16 +432,17 @@ def late_feedback(
     return found
 
 
-def _stored(rows: Iterable[DailyRollup]) -> dict[Slice, Figures]:
-    return {
-        Slice(
-            day=row.day,
-            guide_version=row.guide_version_id,
-            embed_site=row.embed_site_id,
-            demo=row.demo,
-        ): row.figures
-        for row in rows
-    }
+@dataclass
+class Totals:
+    """The figures of a scope added up: per guide version (all) and per day (outcomes)."""
+
+    versions: dict[int, Figures] = field(default_factory=dict)
+    days: dict[date, dict[str, int]] = field(default_factory=dict)
+
+    def add(self, key: Slice, figures: Mapping[str, Any]) -> None:
+        add_figures(self.versions.setdefault(key.guide_version, empty_figures()), figures)
+        outcomes = self.days.setdefault(key.day, dict.fromkeys(OUTCOMES, 0))
+        add_figures(outcomes, figures.get("outcomes", {}))
 
 
 def watermark() -> date | None:
@@ -448,38 +450,32 @@ def watermark() -> date | None:
     return RollupWatermark.objects.filter(pk=1).values_list("through", flat=True).first()
 
 
-def figures_for(*, scope: Scope, now: datetime | None = None) -> dict[Slice, Figures]:
-    """Every slice of ``scope``: stored rollups up to the watermark, live counts after it.
+def totals_for(*, scope: Scope, now: datetime | None = None) -> Totals:
+    """The figures of ``scope``: stored rollups up to the watermark, live counts after it.
 
-    The stored days get the answers to "Was this helpful?" given since their
-    rows were stored added, live (:func:`late_feedback`).
+    The stored days' sum is kept in the cache for ``STORED_SECONDS`` under the
+    watermark's day and moment, which every roll-up moves, so it is never
+    older than the stored rows. The answers to "Was this helpful?" given since
+    the rows were stored are added live (:func:`late_feedback`).
     """
     mark = RollupWatermark.objects.filter(pk=1).values_list("through", "feedback_before").first()
     through, feedback_before = mark if mark is not None else (None, None)
-    stored: dict[Slice, Figures] = {}
+    totals = Totals()
     live_from = scope.start
     if through is not None and through >= scope.start:
-        last = min(through, scope.end - timedelta(days=1))
-        rows = DailyRollup.objects.filter(day__gte=scope.start, day__lte=last)
-        if scope.versions is not None:
-            rows = rows.filter(guide_version_id__in=sorted(scope.versions))
-        if scope.site is not None:
-            rows = rows.filter(embed_site_id=scope.site)
-        elif scope.no_site:
-            rows = rows.filter(embed_site__isnull=True)
-        if scope.demo is not None:
-            rows = rows.filter(demo=scope.demo)
-        stored = _stored(rows.only("day", "guide_version_id", "embed_site_id", "demo", "figures"))
         stored_days = Scope(
             start=scope.start,
-            end=last + timedelta(days=1),
+            end=min(through + timedelta(days=1), scope.end),
             versions=scope.versions,
             site=scope.site,
             no_site=scope.no_site,
             demo=scope.demo,
         )
+        totals = _stored_totals(
+            scope=stored_days, mark=(through, feedback_before), cached=now is None
+        )
         for key, counts in late_feedback(scope=stored_days, since=feedback_before).items():
-            add_figures(stored.setdefault(key, empty_figures()), {"feedback": counts})
+            totals.add(key, {"feedback": counts})
         live_from = through + timedelta(days=1)
     if live_from < scope.end:
         live = Scope(
@@ -490,8 +486,35 @@ def figures_for(*, scope: Scope, now: datetime | None = None) -> dict[Slice, Fig
             no_site=scope.no_site,
             demo=scope.demo,
         )
-        stored.update(_live(scope=live, now=now))
-    return stored
+        for key, figures in sorted(_live(scope=live, now=now).items(), key=lambda i: i[0].order):
+            totals.add(key, figures)
+    return totals
+
+
+def _stored_totals(*, scope: Scope, mark: tuple[date, datetime | None], cached: bool) -> Totals:
+    """The stored rows of ``scope`` added up (one query), or their sum from the cache."""
+    key = "dashboard-stored:" + hashlib.sha256(repr((scope, mark)).encode()).hexdigest()
+    if cached:
+        found = cache.get(key)
+        if found is not None:
+            return found
+    rows = DailyRollup.objects.filter(day__gte=scope.start, day__lt=scope.end)
+    if scope.versions is not None:
+        rows = rows.filter(guide_version_id__in=sorted(scope.versions))
+    if scope.site is not None:
+        rows = rows.filter(embed_site_id=scope.site)
+    elif scope.no_site:
+        rows = rows.filter(embed_site__isnull=True)
+    if scope.demo is not None:
+        rows = rows.filter(demo=scope.demo)
+    totals = Totals()
+    for day, version, site, demo, figures in rows.order_by("day", "pk").values_list(
+        "day", "guide_version_id", "embed_site_id", "demo", "figures"
+    ):
+        totals.add(Slice(day=day, guide_version=version, embed_site=site, demo=demo), figures)
+    if cached:
+        cache.set(key, totals, STORED_SECONDS)
+    return totals
 
 
 def _live(*, scope: Scope, now: datetime | None) -> dict[Slice, Figures]:
