@@ -1,6 +1,6 @@
 """The staff dashboard's figures: outcomes, fixes, the funnel, time and the trend.
 
-:func:`dashboard` adds up the slices of :mod:`diagnostics.insight.rollups`
+:func:`dashboard` adds up the totals of :mod:`diagnostics.insight.rollups`
 (stored days plus live ones) for the filters staff chose and derives every
 rate from the counts it shows, with the sample size beside it. Intervals and
 medians come from the pure :mod:`diagnostics.engine.stats`; the ranking's
