@@ -182,3 +182,33 @@ def test_the_cached_sum_of_stored_days_never_outlives_a_roll_up(guide: Guide) ->
     assert stored() == {"yes": 1, "no": 2}
     assert shown() == [(1, 2)]  # neither lost nor counted twice
     cache.clear()
+
+
+def test_a_roll_up_committed_while_the_page_reads_counts_nothing_twice(
+    guide: Guide, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.core.cache import cache
+
+    from diagnostics.insight import rollups
+
+    cache.clear()
+    made = made_with_answers(guide)
+    roll_up(now=NOW)
+    answer(made["C"], helpful=False, at=NOW + timedelta(hours=1))
+    read = rollups._stored_totals
+    rolled: list[bool] = []
+
+    def meanwhile(**kwargs: object) -> object:
+        if not rolled:  # the watermark was read; a roll-up takes C's answer in now
+            rolled.append(roll_up(now=NOW + timedelta(hours=2)) is not None)
+        return read(**kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(rollups, "_stored_totals", meanwhile)
+    d = dashboard(filters=Filters(start=DAY1, end=DAY1))
+    assert rolled == [True]
+    assert stored() == {"yes": 1, "no": 2}
+    assert [(row.yes, row.no) for row in d.feedback] == [(1, 2)]  # not (1, 3)
+    monkeypatch.setattr(rollups, "_stored_totals", read)
+    again = dashboard(filters=Filters(start=DAY1, end=DAY1))  # from the cache
+    assert [(row.yes, row.no) for row in again.feedback] == [(1, 2)]
+    cache.clear()

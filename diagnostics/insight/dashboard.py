@@ -23,7 +23,6 @@ from diagnostics.insight.rollups import (
     empty_figures,
     today,
     totals_for,
-    watermark,
 )
 from diagnostics.learning import api
 from diagnostics.learning.evidence import read_evidence
@@ -307,7 +306,7 @@ def dashboard(*, filters: Filters, now: datetime | None = None) -> Dashboard:
         fixes=fixes,
         steps=steps,
         trend=trend,
-        rolled_up_through=watermark(),
+        rolled_up_through=totals.through,
         many_guides=len(per_guide) > 1,
         estimates_note=notes,
         feedback=_feedback(per_guide, titles),

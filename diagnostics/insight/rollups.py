@@ -50,6 +50,7 @@ in a row: :mod:`diagnostics.insight.feedback` reads the latest ones live.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import zoneinfo
 from collections.abc import Mapping
@@ -438,6 +439,7 @@ class Totals:
 
     versions: dict[int, Figures] = field(default_factory=dict)
     days: dict[date, dict[str, int]] = field(default_factory=dict)
+    through: date | None = None  # the watermark they were counted under
 
     def add(self, key: Slice, figures: Mapping[str, Any]) -> None:
         add_figures(self.versions.setdefault(key.guide_version, empty_figures()), figures)
@@ -450,19 +452,47 @@ def watermark() -> date | None:
     return RollupWatermark.objects.filter(pk=1).values_list("through", flat=True).first()
 
 
+type Mark = tuple[date, datetime | None] | None
+
+READS = 3  # times the figures are read again when a roll-up commits meanwhile
+
+
+def _mark() -> Mark:
+    return RollupWatermark.objects.filter(pk=1).values_list("through", "feedback_before").first()
+
+
 def totals_for(*, scope: Scope, now: datetime | None = None) -> Totals:
     """The figures of ``scope``: stored rollups up to the watermark, live counts after it.
 
     The stored days' sum is kept in the cache for ``STORED_SECONDS`` under the
     watermark's day and moment, which every roll-up moves, so it is never
     older than the stored rows. The answers to "Was this helpful?" given since
-    the rows were stored are added live (:func:`late_feedback`).
+    the rows were stored are added live (:func:`late_feedback`). The
+    watermark is read before and after: a roll-up committed in between (its
+    rows read, but the answers it took in read live as well) means reading
+    again, under the new watermark, and caching nothing meanwhile.
     """
-    mark = RollupWatermark.objects.filter(pk=1).values_list("through", "feedback_before").first()
-    through, feedback_before = mark if mark is not None else (None, None)
-    totals = Totals()
+    mark = _mark()
+    for _ in range(READS):
+        totals, stored = _totals(scope=scope, now=now, mark=mark)
+        after = _mark()
+        if after == mark:
+            if stored is not None and now is None:
+                cache.set(stored[0], stored[1], STORED_SECONDS)
+            break
+        mark = after
+    totals.through = mark[0] if mark is not None else None
+    return totals
+
+
+def _totals(
+    *, scope: Scope, now: datetime | None, mark: Mark
+) -> tuple[Totals, tuple[str, Totals] | None]:
+    """The totals under ``mark``, and the stored days' sum to cache (when read afresh)."""
+    totals, to_cache = Totals(), None
     live_from = scope.start
-    if through is not None and through >= scope.start:
+    if mark is not None and mark[0] >= scope.start:
+        through, feedback_before = mark
         stored_days = Scope(
             start=scope.start,
             end=min(through + timedelta(days=1), scope.end),
@@ -471,11 +501,14 @@ def totals_for(*, scope: Scope, now: datetime | None = None) -> Totals:
             no_site=scope.no_site,
             demo=scope.demo,
         )
-        totals = _stored_totals(
-            scope=stored_days, mark=(through, feedback_before), cached=now is None
-        )
-        for key, counts in late_feedback(scope=stored_days, since=feedback_before).items():
-            totals.add(key, {"feedback": counts})
+        key = "dashboard-stored:" + hashlib.sha256(repr((stored_days, mark)).encode()).hexdigest()
+        found = cache.get(key) if now is None else None
+        if found is None:
+            found = _stored_totals(scope=stored_days)
+            to_cache = (key, copy.deepcopy(found))
+        totals = found
+        for key_, counts in late_feedback(scope=stored_days, since=feedback_before).items():
+            totals.add(key_, {"feedback": counts})
         live_from = through + timedelta(days=1)
     if live_from < scope.end:
         live = Scope(
@@ -486,18 +519,13 @@ def totals_for(*, scope: Scope, now: datetime | None = None) -> Totals:
             no_site=scope.no_site,
             demo=scope.demo,
         )
-        for key, figures in sorted(_live(scope=live, now=now).items(), key=lambda i: i[0].order):
-            totals.add(key, figures)
-    return totals
+        for key_, figures in sorted(_live(scope=live, now=now).items(), key=lambda i: i[0].order):
+            totals.add(key_, figures)
+    return totals, to_cache
 
 
-def _stored_totals(*, scope: Scope, mark: tuple[date, datetime | None], cached: bool) -> Totals:
-    """The stored rows of ``scope`` added up (one query), or their sum from the cache."""
-    key = "dashboard-stored:" + hashlib.sha256(repr((scope, mark)).encode()).hexdigest()
-    if cached:
-        found = cache.get(key)
-        if found is not None:
-            return found
+def _stored_totals(*, scope: Scope) -> Totals:
+    """The stored rows of ``scope`` added up (one query)."""
     rows = DailyRollup.objects.filter(day__gte=scope.start, day__lt=scope.end)
     if scope.versions is not None:
         rows = rows.filter(guide_version_id__in=sorted(scope.versions))
@@ -512,8 +540,6 @@ def _stored_totals(*, scope: Scope, mark: tuple[date, datetime | None], cached: 
         "day", "guide_version_id", "embed_site_id", "demo", "figures"
     ):
         totals.add(Slice(day=day, guide_version=version, embed_site=site, demo=demo), figures)
-    if cached:
-        cache.set(key, totals, STORED_SECONDS)
     return totals
 
 
