@@ -537,6 +537,9 @@ class Feedback(models.Model):
 
     class Meta:
         verbose_name_plural = "feedback"
+        # The dashboard reads the latest comments, and the answers given since
+        # the last roll-up, newest first by this index (never all of them).
+        indexes: ClassVar = [models.Index(fields=["created"], name="feedback_by_created")]
 
     def __str__(self) -> str:
         return "Helpful" if self.helpful else "Not helpful"
@@ -576,6 +579,10 @@ class RollupWatermark(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
     through = models.DateField()
     built = models.DateTimeField(default=timezone.now)
+    # "Was this helpful?" answers created before this moment are in the stored
+    # rows; those created since, for the stored days, are counted live. None:
+    # the stored rows hold no answers yet (rolled up before they were).
+    feedback_before = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"rolled up through {self.through}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date, timedelta
 
 import pytest
 from django.contrib.auth.models import Permission, User
@@ -11,7 +12,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from diagnostics.models import DailyRollup, Diagnosis, EmbedSite, Guide, forget_parsed_guides
-from tests.dashboard_data import hand_counted
+from tests.dashboard_data import DAY1, DAY3, hand_counted
 from tests.test_csp import assert_runs_under_the_policy
 
 pytestmark = pytest.mark.django_db
@@ -170,3 +171,21 @@ def test_live_counts_are_reused_for_a_minute_and_then_counted_again(guide: Guide
     cache.clear()  # as when LIVE_SECONDS have passed
     assert rollups.LIVE_SECONDS == 60
     assert "Diagnoses: 5 started" in client.get(URL + RANGE).content.decode()
+
+
+def test_the_trend_table_lists_each_day_newest_first(guide: Guide) -> None:
+    from django.template.defaultfilters import date as date_filter
+
+    hand_counted(guide)
+    html = login().get(URL + RANGE).content.decode()
+    body = html.split("<caption>Diagnoses started and resolved, per day</caption>")[1]
+    body = body.split("<tbody>")[1].split("</tbody>")[0]
+
+    def day(value: date) -> str:
+        return f'<tr><th scope="row">{date_filter(value, "D j M")}</th>'
+
+    assert body == (
+        f"{day(DAY3)}<td>1</td><td>0</td><td>0%</td></tr>"  # F, in progress
+        f"{day(DAY1 + timedelta(days=1))}<td>0</td><td>0</td><td>-</td></tr>"
+        f"{day(DAY1)}<td>5</td><td>2</td><td>40%</td></tr>"  # A and B of A to E
+    )

@@ -7,16 +7,21 @@ the person's screen.
 
 from __future__ import annotations
 
+import contextlib
 import re
+import threading
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.db.models import QuerySet
 from django.test import Client
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from diagnostics.models import Diagnosis, Feedback, Ticket
+from diagnostics.models import Diagnosis, Feedback, Guide, Ticket, guide_for_version
+from diagnostics.support import tickets
 from tests.conftest import Flow
 from tests.test_embed import EMBEDDER, Iframe
 
@@ -219,6 +224,30 @@ def test_tickets_from_one_network_are_capped_per_day(
     assert Ticket.objects.count() == 2
 
 
+@pytest.mark.parametrize("htmx", [False, True])
+def test_over_the_cap_the_form_comes_back_with_what_was_typed(
+    guide: object, unsure: dict[str, str], settings: object, htmx: bool
+) -> None:
+    settings.HELPDESK_TICKETS_PER_NETWORK = 1
+    first = Flow(Client()).start()
+    first.walk(unsure)
+    assert send(first).status_code == 303
+    flow = Flow(Client(), htmx=htmx).start()
+    flow.walk(unsure)
+    typed = {"name": "Grace", "email": "grace@example.com", "phone": "+44 20 7946 0000"}
+    response = send(flow, **typed, message="Nothing syncs since Tuesday.")
+    assert response.status_code == 429
+    assert Ticket.objects.count() == 1
+    html = response.content.decode()  # type: ignore[attr-defined]
+    assert "Several messages to support came from your network today" in html
+    assert 'role="alert"' in html
+    assert f'action="{ESCALATE}"' in html  # the form itself, ready to send again
+    assert 'value="Grace"' in html
+    assert 'value="grace@example.com"' in html
+    assert 'value="+44 20 7946 0000"' in html
+    assert ">Nothing syncs since Tuesday.</textarea>" in html
+
+
 def test_with_tickets_off_the_screen_still_leads_somewhere(
     flow: Flow, unsure: dict[str, str], settings: object
 ) -> None:
@@ -338,3 +367,60 @@ def test_whatever_is_posted_never_a_5xx_and_a_4xx_stores_nothing(
         assert (Ticket.objects.count(), Feedback.objects.count()) == before
     for ticket in Ticket.objects.all():  # no tag survives in what is kept
         assert not re.search(r"<[A-Za-z!/?]", ticket.name + ticket.phone + ticket.message)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sends_at_once_from_one_network_cannot_both_pass_the_cap(
+    guide: Guide, settings: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both count before either stores: only a lock per network keeps the cap (PostgreSQL;
+    SQLite's transactions begin IMMEDIATE, one writer at a time)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs concurrent connections: PostgreSQL")
+    settings.HELPDESK_TICKETS_PER_NETWORK = 1
+    version = guide.current_version
+    assert version is not None
+    step = guide_for_version(version.pk).step("outcome:escalate")
+    sends = [
+        Diagnosis.objects.create(
+            guide_version=version,
+            status="escalated",
+            last_step="outcome:escalate",
+            network="one-network",
+        )
+        for _ in range(2)
+    ]
+    both_counted = threading.Barrier(2, timeout=2)
+    count = QuerySet.count
+
+    def count_then_wait(queryset: QuerySet) -> int:
+        n = count(queryset)
+        if queryset.model is Ticket:
+            with contextlib.suppress(threading.BrokenBarrierError):
+                both_counted.wait()  # the other send counts now too, unless it must wait
+        return n
+
+    monkeypatch.setattr(QuerySet, "count", count_then_wait)
+    results: list[str] = []
+
+    def send_one(diagnosis: Diagnosis) -> None:
+        try:
+            tickets.open_ticket(
+                diagnosis=diagnosis,
+                step=step,
+                contact=tickets.Contact(email="a@example.com"),
+                network="one-network",
+            )
+            results.append("sent")
+        except tickets.TooManyTickets:
+            results.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send_one, args=(d,)) for d in sends]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(results) == ["refused", "sent"]
+    assert Ticket.objects.count() == 1

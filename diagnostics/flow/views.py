@@ -388,8 +388,15 @@ def escalate(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         )
     except tickets.AlreadySent:
         return _after_post(request, state.guide, state, notice=TICKET_ALREADY, moved=False)
-    except tickets.TooManyTickets:
-        return _flow_error(request, state.guide, TooManyMessages())
+    except tickets.TooManyTickets:  # the form again, with what they typed, saying why
+        form.add_error(None, TooManyMessages.help)
+        return _step(
+            request,
+            state.guide,
+            state,
+            forms={"escalate_form": form},
+            status=TooManyMessages.status,
+        )
     except tickets.TicketsOff:
         return _flow_error(request, state.guide, TicketsOff())
     except tickets.TicketRefused:

@@ -1,6 +1,6 @@
 """The staff dashboard's figures: outcomes, fixes, the funnel, time and the trend.
 
-:func:`dashboard` adds up the slices of :mod:`diagnostics.insight.rollups`
+:func:`dashboard` adds up the totals of :mod:`diagnostics.insight.rollups`
 (stored days plus live ones) for the filters staff chose and derives every
 rate from the counts it shows, with the sample size beside it. Intervals and
 medians come from the pure :mod:`diagnostics.engine.stats`; the ranking's
@@ -15,15 +15,14 @@ from datetime import date, datetime, timedelta
 
 from diagnostics import engine
 from diagnostics.engine.stats import Interval, describe_bucket, median_bucket, wilson_interval
-from diagnostics.insight.feedback import Comment, answers_per_guide, latest_comments
+from diagnostics.insight.feedback import Comment, latest_comments
 from diagnostics.insight.rollups import (
     Figures,
     Scope,
     add_figures,
     empty_figures,
-    figures_for,
     today,
-    watermark,
+    totals_for,
 )
 from diagnostics.learning import api
 from diagnostics.learning.evidence import read_evidence
@@ -180,22 +179,22 @@ def _feedback_row(guide: str, yes: int, no: int, ended: int) -> FeedbackRow:
         no=no,
         answered=answered,
         helpful=Rate(yes, answered),
-        # The outcomes may be a minute old (cached) while answers are read live:
-        # an answer newer than the cached count must not make the share exceed 100%.
+        # Counted with the outcomes, so at most one per ended diagnosis; but an
+        # answer can outlive a change to its diagnosis (a resumed one), and a
+        # share must never exceed 100%.
         response=Rate(answered, max(ended, answered)),
     )
 
 
-def _feedback(
-    scope: Scope, per_guide: dict[str, Figures], titles: dict[str, str]
-) -> list[FeedbackRow]:
-    answers = answers_per_guide(scope=scope)
+def _feedback(per_guide: dict[str, Figures], titles: dict[str, str]) -> list[FeedbackRow]:
     rows = []
-    for slug in sorted(set(per_guide) | set(answers)):
-        title, yes, no = answers.get(slug, (titles.get(slug, slug), 0, 0))
-        ended = _ended(per_guide[slug]["outcomes"]) if slug in per_guide else 0
+    for slug in sorted(per_guide):
+        figures = per_guide[slug]
+        answers = figures.get("feedback", {})
+        yes, no = answers.get("yes", 0), answers.get("no", 0)
+        ended = _ended(figures["outcomes"])
         if ended or yes or no:
-            rows.append(_feedback_row(titles.get(slug, title), yes, no, ended))
+            rows.append(_feedback_row(titles.get(slug, slug), yes, no, ended))
     if len(rows) > 1:
         rows.append(
             _feedback_row(
@@ -211,20 +210,19 @@ def _feedback(
 def dashboard(*, filters: Filters, now: datetime | None = None) -> Dashboard:
     """Every figure of the dashboard for ``filters``."""
     scope = scope_of(filters)
-    slices = figures_for(scope=scope, now=now)
-    parsed = _labels({key.guide_version for key in slices})
+    totals = totals_for(scope=scope, now=now)
+    parsed = _labels(set(totals.versions))
     guides = {version_id: guide.slug for version_id, guide in parsed.items()}
     titles = {guide.slug: guide.title for guide in parsed.values()}
 
     total = empty_figures()
     per_guide: dict[str, Figures] = defaultdict(empty_figures)
-    per_day: dict[date, Figures] = defaultdict(empty_figures)
+    per_day = totals.days
     labels: dict[str, dict[str, str]] = defaultdict(dict)
-    for key in sorted(slices, key=lambda key: key.order):
-        figures = slices[key]
+    for version_id in sorted(totals.versions):
+        figures = totals.versions[version_id]
         add_figures(total, {"outcomes": figures["outcomes"], "resolution": figures["resolution"]})
-        add_figures(per_guide[guides[key.guide_version]], figures)
-        add_figures(per_day[key.day], {"outcomes": figures["outcomes"]})
+        add_figures(per_guide[guides[version_id]], figures)
     for version_id in sorted(parsed):  # newest version's words win
         guide = parsed[version_id]
         steps = [*guide.questions, *guide.fixes, *guide.outcomes.values()]
@@ -291,7 +289,7 @@ def dashboard(*, filters: Filters, now: datetime | None = None) -> Dashboard:
     trend = []
     day = filters.start
     while day <= filters.end:
-        c = per_day[day]["outcomes"] if day in per_day else empty_figures()["outcomes"]
+        c = per_day[day] if day in per_day else empty_figures()["outcomes"]
         done = c["fixed"] + c["explained"]
         trend.append(
             DayRow(day=day, started=c["started"], resolved=done, rate=Rate(done, c["started"]))
@@ -308,10 +306,10 @@ def dashboard(*, filters: Filters, now: datetime | None = None) -> Dashboard:
         fixes=fixes,
         steps=steps,
         trend=trend,
-        rolled_up_through=watermark(),
+        rolled_up_through=totals.through,
         many_guides=len(per_guide) > 1,
         estimates_note=notes,
-        feedback=_feedback(scope, per_guide, titles),
+        feedback=_feedback(per_guide, titles),
         comments=latest_comments(scope=scope),
     )
 

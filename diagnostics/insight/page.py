@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.template.defaultfilters import floatformat
+from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
+from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 
 from diagnostics.insight import charts
@@ -20,6 +23,7 @@ class DashboardPage:
     fixes_chart: SafeString
     funnel_chart: SafeString
     trend_chart: SafeString
+    trend_rows: SafeString  # the trend table's rows, newest day first
 
 
 def _percent(value: float | None) -> str:
@@ -89,9 +93,33 @@ def dashboard_page(*, filters: Filters, now: datetime | None = None) -> Dashboar
         ],
     )
     return DashboardPage(
+        trend_rows=_trend_rows(figures),
         figures=figures,
         outcomes_chart=outcomes,
         fixes_chart=fixes,
         funnel_chart=funnel,
         trend_chart=trend,
+    )
+
+
+def _trend_rows(figures: Dashboard) -> SafeString:
+    """The trend table's rows, as the template's ``date:"D j M"`` and ``floatformat:0``
+    would write them: a year is 366 rows, too many to render in the template language
+    within the page's time budget."""
+    weekdays = [str(WEEKDAYS_ABBR[i]) for i in range(7)]
+    months = {m: str(MONTHS_3[m]).title() for m in range(1, 13)}
+    return format_html_join(
+        "",
+        '<tr><th scope="row">{} {} {}</th><td>{}</td><td>{}</td><td>{}</td></tr>',
+        (
+            (
+                weekdays[row.day.weekday()],
+                row.day.day,
+                months[row.day.month],
+                row.started,
+                row.resolved,
+                f"{floatformat(row.rate.percent, 0)}%" if row.rate.n else "-",
+            )
+            for row in reversed(figures.trend)
+        ),
     )

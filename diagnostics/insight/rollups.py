@@ -9,7 +9,8 @@ across days and slices (:func:`add_figures`)::
                   "abandoned": 1, "in_progress": 0},
      "fixes": {"restart": {"shown": 2, "tried": 2, "fixed": 1, "not_fixed": 1, "cannot": 0}},
      "steps": {"question:account": {"views": 2, "exits": 1, "seconds": {"3": 2}}},
-     "resolution": {"9": 1}}
+     "resolution": {"9": 1},
+     "feedback": {"yes": 1, "no": 0}}
 
 Times are histograms over :data:`diagnostics.engine.stats.SECOND_BUCKETS`
 (bucket index as a string), because medians cannot be added up.
@@ -23,14 +24,37 @@ rows keep no link to any diagnosis, so purging diagnoses keeps the history.
 
 Counted: live (or, on request, demo) diagnoses that were answered at least
 once. Preview diagnoses and those opened but never answered are left out.
+
+**"Was this helpful?" answers** are counted with their diagnosis: in the
+slice of the day it started, like its outcome. An answer can come after that
+day was stored (the end screen stays open), so the watermark also keeps
+``feedback_before``, one moment, and each answer is counted exactly once:
+
+* a stored row holds the answers created before ``feedback_before``;
+* the dashboard adds, live, the answers created since ``feedback_before`` to
+  the stored days (:func:`late_feedback`: read by the index on
+  ``Feedback.created``, so only the answers since the last roll-up);
+* days after the watermark are counted live, every answer with them.
+
+Each roll-up first adds the answers created since the last one to the stored
+days, then stores the newly closed days, all counting answers created before
+its new ``feedback_before`` (``FEEDBACK_SETTLE`` before it started, so an
+answer still being saved as it counts is not missed), and moves
+``feedback_before`` to that moment in the same transaction as the rows. An
+answer is thus live until a roll-up has put it into a stored row, and from
+then on only there. Rows stored before answers were rolled up
+(``feedback_before`` empty) get every answer of their days on the next
+roll-up; until then, all of them are counted live. Comments are never stored
+in a row: :mod:`diagnostics.insight.feedback` reads the latest ones live.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import zoneinfo
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -38,6 +62,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     F,
@@ -55,6 +80,7 @@ from diagnostics.engine.stats import SECOND_BUCKETS, bucket_of
 from diagnostics.models import (
     DailyRollup,
     Diagnosis,
+    Feedback,
     FixAttempt,
     RollupWatermark,
     StepEvent,
@@ -64,6 +90,11 @@ from diagnostics.models import (
 type Figures = dict[str, Any]
 
 LIVE_SECONDS = 60  # how long live counts are reused: the page says they may be a minute old
+STORED_SECONDS = 3600  # how long a sum of stored rows is reused (a roll-up changes its key)
+# A roll-up stores the answers created up to this long before it started: an
+# answer's time is taken before its row is saved, so one being saved as the
+# roll-up counts is left to the next (and counted live meanwhile), never lost.
+FEEDBACK_SETTLE = timedelta(minutes=10)
 
 OUTCOMES = ("started", "fixed", "explained", "escalated", "abandoned", "in_progress")
 FIX_COUNTS = ("shown", "tried", "fixed", "not_fixed", "cannot")
@@ -99,7 +130,13 @@ class Scope:
 
 
 def empty_figures() -> Figures:
-    return {"outcomes": dict.fromkeys(OUTCOMES, 0), "fixes": {}, "steps": {}, "resolution": {}}
+    return {
+        "outcomes": dict.fromkeys(OUTCOMES, 0),
+        "fixes": {},
+        "steps": {},
+        "resolution": {},
+        "feedback": {"yes": 0, "no": 0},
+    }
 
 
 def add_figures(total: Figures, more: Mapping[str, Any]) -> Figures:
@@ -165,6 +202,21 @@ def _diagnosis_filter(scope: Scope, prefix: str = "") -> Q:
     return where & ~unanswered
 
 
+def fenced_filter(scope: Scope, prefix: str) -> Case:
+    """:func:`_diagnosis_filter` as a value to filter on, so no index of it is used.
+
+    For a query that must start from another table's index (answers by
+    ``Feedback.created``, newest first) and look each diagnosis up by its key:
+    given the plain filter, SQLite's planner (which has no statistics) walks
+    every diagnosis of the range by their (kind, created) index instead.
+    """
+    return Case(
+        When(_diagnosis_filter(scope, prefix), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+
+
 def _slice_fields(scope: Scope, prefix: str = "") -> dict[str, Any]:
     return {
         "d_day": _day_case(scope, prefix),
@@ -191,14 +243,18 @@ def _bucket_case(field: str) -> Case:
     return Case(*whens, default=Value(len(SECOND_BUCKETS)), output_field=IntegerField())
 
 
-def count_slices(*, scope: Scope, now: datetime | None = None) -> dict[Slice, Figures]:
+def count_slices(
+    *, scope: Scope, now: datetime | None = None, feedback_before: datetime | None = None
+) -> dict[Slice, Figures]:
     """The figures of every slice in ``scope``, straight from the diagnoses (five queries).
 
     The rows are read by the index on (kind, created); the day of each
     diagnosis is told by comparing ``created`` with each midnight of the
-    range, so no date function runs row by row.
+    range, so no date function runs row by row. "Was this helpful?" answers
+    are counted in the outcomes' query (each diagnosis has at most one):
+    all of them, or with ``feedback_before`` those created before it.
     """
-    return _count_days(scope=scope, now=now or timezone.now())
+    return _count_days(scope=scope, now=now or timezone.now(), feedback_before=feedback_before)
 
 
 def _day_case(scope: Scope, prefix: str = "") -> Case | Value:
@@ -213,7 +269,9 @@ def _day_case(scope: Scope, prefix: str = "") -> Case | Value:
     return Case(*whens, default=Value(days - 1), output_field=IntegerField())
 
 
-def _count_days(*, scope: Scope, now: datetime) -> dict[Slice, Figures]:
+def _count_days(
+    *, scope: Scope, now: datetime, feedback_before: datetime | None
+) -> dict[Slice, Figures]:
     idle_before = now - abandon_after()
     figures: dict[Slice, Figures] = {}
 
@@ -236,6 +294,13 @@ def _count_days(*, scope: Scope, now: datetime) -> dict[Slice, Figures]:
 
     diagnoses = Diagnosis.objects.filter(_diagnosis_filter(scope)).order_by()
     idle = Q(status=Diagnosis.Status.IN_PROGRESS, updated__lt=idle_before)
+    helpful: Any = F("feedback__helpful")  # a left join: None without an answer
+    if feedback_before is not None:
+        helpful = Case(
+            When(feedback__created__lt=feedback_before, then=F("feedback__helpful")),
+            default=Value(None),
+            output_field=BooleanField(null=True),
+        )
     rows = diagnoses.values(
         **_slice_fields(scope),
         stat=Case(
@@ -243,14 +308,18 @@ def _count_days(*, scope: Scope, now: datetime) -> dict[Slice, Figures]:
             default=F("status"),
         ),
         step=Case(When(status=Diagnosis.Status.RESOLVED, then="last_step"), default=Value("")),
+        helpful=helpful,
     ).annotate(n=Count("pk"))
     for row in rows:
-        outcomes = of(row)["outcomes"]
+        counted = of(row)
+        outcomes = counted["outcomes"]
         stat = row["stat"]
         if stat == Diagnosis.Status.RESOLVED:
             stat = _outcome_kind(row["d_version"], row["step"])
         outcomes[stat] += row["n"]
         outcomes["started"] += row["n"]
+        if row["helpful"] is not None:
+            counted["feedback"]["yes" if row["helpful"] else "no"] += row["n"]
 
     # Exits: diagnoses that stopped part-way, at the step their last event showed.
     last = StepEvent.objects.filter(diagnosis=OuterRef("pk")).order_by("-id")
@@ -317,16 +386,65 @@ def _count_days(*, scope: Scope, now: datetime) -> dict[Slice, Figures]:
     return figures
 
 
-def _stored(rows: Iterable[DailyRollup]) -> dict[Slice, Figures]:
-    return {
-        Slice(
-            day=row.day,
-            guide_version=row.guide_version_id,
-            embed_site=row.embed_site_id,
-            demo=row.demo,
-        ): row.figures
-        for row in rows
-    }
+def late_feedback(
+    *, scope: Scope, since: datetime | None, before: datetime | None = None
+) -> dict[Slice, dict[str, int]]:
+    """``{slice: {"yes": n, "no": m}}``: answers created in [since, before) (one query).
+
+    For the stored days: the answers a roll-up has not put into their rows
+    yet. With ``since``, only those answers are read, by the index on
+    ``Feedback.created``, each diagnosis looked up by its key; without it (a
+    first roll-up of answers), the diagnoses of the range are read instead.
+    """
+    found: dict[Slice, dict[str, int]] = {}
+
+    def add(day: date, version: int, site: int | None, kind: str, yes: bool, n: int) -> None:
+        key = Slice(day=day, guide_version=version, embed_site=site, demo=kind == "demo")
+        counts = found.setdefault(key, {"yes": 0, "no": 0})
+        counts["yes" if yes else "no"] += n
+
+    slice_of = ("diagnosis__guide_version_id", "diagnosis__embed_site_id", "diagnosis__kind")
+    if since is None:  # every answer of the range: counted by the database, per day
+        answers = Feedback.objects.filter(_diagnosis_filter(scope, "diagnosis__"))
+        if before is not None:
+            answers = answers.filter(created__lt=before)
+        grouped = (
+            answers.order_by()
+            .values_list(_day_case(scope, "diagnosis__"), *slice_of, "helpful")
+            .annotate(n=Count("pk"))
+        )
+        for day, version, site, kind, yes, n in grouped:
+            add(scope.start + timedelta(days=day), version, site, kind, yes, n)
+        return found
+    # The few answers since the last roll-up, one row each: their day told here,
+    # not by a comparison with each midnight of what may be a year.
+    answers = (
+        Feedback.objects.filter(created__gte=since)
+        .alias(fits=fenced_filter(scope, "diagnosis__"))
+        .filter(fits=True)
+    )
+    if before is not None:
+        answers = answers.filter(created__lt=before)
+    zone = _zone()
+    for began, version, site, kind, yes in answers.order_by().values_list(
+        "diagnosis__created", *slice_of, "helpful"
+    ):
+        add(timezone.localtime(began, zone).date(), version, site, kind, yes, 1)
+    return found
+
+
+@dataclass
+class Totals:
+    """The figures of a scope added up: per guide version (all) and per day (outcomes)."""
+
+    versions: dict[int, Figures] = field(default_factory=dict)
+    days: dict[date, dict[str, int]] = field(default_factory=dict)
+    through: date | None = None  # the watermark they were counted under
+
+    def add(self, key: Slice, figures: Mapping[str, Any]) -> None:
+        add_figures(self.versions.setdefault(key.guide_version, empty_figures()), figures)
+        outcomes = self.days.setdefault(key.day, dict.fromkeys(OUTCOMES, 0))
+        add_figures(outcomes, figures.get("outcomes", {}))
 
 
 def watermark() -> date | None:
@@ -334,24 +452,63 @@ def watermark() -> date | None:
     return RollupWatermark.objects.filter(pk=1).values_list("through", flat=True).first()
 
 
-def figures_for(*, scope: Scope, now: datetime | None = None) -> dict[Slice, Figures]:
-    """Every slice of ``scope``: stored rollups up to the watermark, live counts after it."""
-    through = watermark()
-    stored: dict[Slice, Figures] = {}
+type Mark = tuple[date, datetime | None] | None
+
+READS = 3  # times the figures are read again when a roll-up commits meanwhile
+
+
+def _mark() -> Mark:
+    return RollupWatermark.objects.filter(pk=1).values_list("through", "feedback_before").first()
+
+
+def totals_for(*, scope: Scope, now: datetime | None = None) -> Totals:
+    """The figures of ``scope``: stored rollups up to the watermark, live counts after it.
+
+    The stored days' sum is kept in the cache for ``STORED_SECONDS`` under the
+    watermark's day and moment, which every roll-up moves, so it is never
+    older than the stored rows. The answers to "Was this helpful?" given since
+    the rows were stored are added live (:func:`late_feedback`). The
+    watermark is read before and after: a roll-up committed in between (its
+    rows read, but the answers it took in read live as well) means reading
+    again, under the new watermark, and caching nothing meanwhile.
+    """
+    mark = _mark()
+    for _ in range(READS):
+        totals, stored = _totals(scope=scope, now=now, mark=mark)
+        after = _mark()
+        if after == mark:
+            if stored is not None and now is None:
+                cache.set(stored[0], stored[1], STORED_SECONDS)
+            break
+        mark = after
+    totals.through = mark[0] if mark is not None else None
+    return totals
+
+
+def _totals(
+    *, scope: Scope, now: datetime | None, mark: Mark
+) -> tuple[Totals, tuple[str, Totals] | None]:
+    """The totals under ``mark``, and the stored days' sum to cache (when read afresh)."""
+    totals, to_cache = Totals(), None
     live_from = scope.start
-    if through is not None and through >= scope.start:
-        rows = DailyRollup.objects.filter(
-            day__gte=scope.start, day__lte=min(through, scope.end - timedelta(days=1))
+    if mark is not None and mark[0] >= scope.start:
+        through, feedback_before = mark
+        stored_days = Scope(
+            start=scope.start,
+            end=min(through + timedelta(days=1), scope.end),
+            versions=scope.versions,
+            site=scope.site,
+            no_site=scope.no_site,
+            demo=scope.demo,
         )
-        if scope.versions is not None:
-            rows = rows.filter(guide_version_id__in=sorted(scope.versions))
-        if scope.site is not None:
-            rows = rows.filter(embed_site_id=scope.site)
-        elif scope.no_site:
-            rows = rows.filter(embed_site__isnull=True)
-        if scope.demo is not None:
-            rows = rows.filter(demo=scope.demo)
-        stored = _stored(rows.only("day", "guide_version_id", "embed_site_id", "demo", "figures"))
+        key = "dashboard-stored:" + hashlib.sha256(repr((stored_days, mark)).encode()).hexdigest()
+        found = cache.get(key) if now is None else None
+        if found is None:
+            found = _stored_totals(scope=stored_days)
+            to_cache = (key, copy.deepcopy(found))
+        totals = found
+        for key_, counts in late_feedback(scope=stored_days, since=feedback_before).items():
+            totals.add(key_, {"feedback": counts})
         live_from = through + timedelta(days=1)
     if live_from < scope.end:
         live = Scope(
@@ -362,8 +519,28 @@ def figures_for(*, scope: Scope, now: datetime | None = None) -> dict[Slice, Fig
             no_site=scope.no_site,
             demo=scope.demo,
         )
-        stored.update(_live(scope=live, now=now))
-    return stored
+        for key_, figures in sorted(_live(scope=live, now=now).items(), key=lambda i: i[0].order):
+            totals.add(key_, figures)
+    return totals, to_cache
+
+
+def _stored_totals(*, scope: Scope) -> Totals:
+    """The stored rows of ``scope`` added up (one query)."""
+    rows = DailyRollup.objects.filter(day__gte=scope.start, day__lt=scope.end)
+    if scope.versions is not None:
+        rows = rows.filter(guide_version_id__in=sorted(scope.versions))
+    if scope.site is not None:
+        rows = rows.filter(embed_site_id=scope.site)
+    elif scope.no_site:
+        rows = rows.filter(embed_site__isnull=True)
+    if scope.demo is not None:
+        rows = rows.filter(demo=scope.demo)
+    totals = Totals()
+    for day, version, site, demo, figures in rows.order_by("day", "pk").values_list(
+        "day", "guide_version_id", "embed_site_id", "demo", "figures"
+    ):
+        totals.add(Slice(day=day, guide_version=version, embed_site=site, demo=demo), figures)
+    return totals
 
 
 def _live(*, scope: Scope, now: datetime | None) -> dict[Slice, Figures]:
@@ -383,10 +560,18 @@ def roll_up(*, now: datetime | None = None, since: date | None = None) -> tuple[
 
     Idempotent: each day's rows are replaced in one transaction with the
     watermark, so running it twice, or two at once, stores each day once.
-    Days before the first diagnosis are skipped.
+    Days before the first diagnosis are skipped. First, the answers to "Was
+    this helpful?" given since the last run are added to the stored days
+    (see the module's docstring); every answer created before ``now`` less
+    ``FEEDBACK_SETTLE`` is then in a stored row or in a day still counted live.
     """
     now = now or timezone.now()
+    settled = now - FEEDBACK_SETTLE
     closed = last_closed_day(now)
+    with transaction.atomic():
+        mark = RollupWatermark.objects.select_for_update().filter(pk=1).first()
+        if mark is not None:
+            _add_late_feedback(mark, before=settled)
     through = watermark()
     if through is None:
         first = (
@@ -404,12 +589,14 @@ def roll_up(*, now: datetime | None = None, since: date | None = None) -> tuple[
     day = start
     while day <= closed:
         scope = Scope(start=day, end=day + timedelta(days=1), demo=None)
-        figures = count_slices(scope=scope, now=now)
+        figures = count_slices(scope=scope, now=now, feedback_before=settled)
         with transaction.atomic():
             mark = RollupWatermark.objects.select_for_update().filter(pk=1).first()
             if mark is not None and mark.through >= day:
                 day += timedelta(days=1)
                 continue  # another run stored it meanwhile
+            if mark is not None and not _add_late_feedback(mark, before=settled):
+                break  # a later run moved the answers on: it stores the days
             DailyRollup.objects.filter(day=day).delete()
             DailyRollup.objects.bulk_create(
                 DailyRollup(
@@ -421,7 +608,55 @@ def roll_up(*, now: datetime | None = None, since: date | None = None) -> tuple[
                 )
                 for key, value in sorted(figures.items(), key=lambda item: item[0].order)
             )
-            RollupWatermark.objects.update_or_create(pk=1, defaults={"through": day, "built": now})
+            RollupWatermark.objects.update_or_create(
+                pk=1, defaults={"through": day, "built": now, "feedback_before": settled}
+            )
         days += 1
         day += timedelta(days=1)
     return watermark(), days
+
+
+def _add_late_feedback(mark: RollupWatermark, *, before: datetime) -> bool:
+    """Add the answers created in [mark.feedback_before, before) to the stored rows.
+
+    Run inside the transaction holding ``mark`` (the watermark, locked), and
+    move ``mark.feedback_before`` on to ``before``. Returns False, changing
+    nothing, when a later roll-up has already moved it past ``before``.
+    """
+    since = mark.feedback_before
+    if since is not None and since >= before:
+        return since == before
+    first = DailyRollup.objects.order_by("day").values_list("day", flat=True).first()
+    if first is not None and first <= mark.through:
+        scope = Scope(start=first, end=mark.through + timedelta(days=1), demo=None)
+        late = late_feedback(scope=scope, since=since, before=before)
+        rows = {
+            Slice(
+                day=row.day,
+                guide_version=row.guide_version_id,
+                embed_site=row.embed_site_id,
+                demo=row.demo,
+            ): row
+            for row in DailyRollup.objects.filter(day__in={key.day for key in late}).order_by("pk")
+        }
+        changed, new = [], []
+        for key, counts in sorted(late.items(), key=lambda item: item[0].order):
+            row = rows.get(key)
+            if row is None:  # answered, but not counted when its day was stored
+                new.append(
+                    DailyRollup(
+                        day=key.day,
+                        guide_version_id=key.guide_version,
+                        embed_site_id=key.embed_site,
+                        demo=key.demo,
+                        figures=add_figures(empty_figures(), {"feedback": counts}),
+                    )
+                )
+            else:
+                add_figures(row.figures, {"feedback": counts})
+                changed.append(row)
+        DailyRollup.objects.bulk_update(changed, ["figures"])
+        DailyRollup.objects.bulk_create(new)
+    mark.feedback_before = before
+    mark.save(update_fields=["feedback_before"])
+    return True

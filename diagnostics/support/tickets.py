@@ -9,13 +9,14 @@ stored.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -67,19 +68,21 @@ def open_ticket(
 
     ``network`` is the keyed hash of the client's network (never its address):
     at most ``HELPDESK_TICKETS_PER_NETWORK`` tickets come from one in 24 hours.
+    The count and the insert are one transaction, one network at a time, so
+    two sends at once cannot both slip under the cap.
     """
     if not tickets_on():
         raise TicketsOff
     if not (isinstance(step, engine.Outcome) and step.outcome == "escalate"):
         raise NotEscalated
-    since = timezone.now() - timedelta(days=1)
-    if network and (
-        Ticket.objects.filter(diagnosis__network=network, created__gte=since).count()
-        >= settings.HELPDESK_TICKETS_PER_NETWORK
-    ):
-        raise TooManyTickets
     try:
         with transaction.atomic():
+            if network:
+                _one_at_a_time(network)
+                since = timezone.now() - timedelta(days=1)
+                sent = Ticket.objects.filter(diagnosis__network=network, created__gte=since)
+                if sent.count() >= settings.HELPDESK_TICKETS_PER_NETWORK:
+                    raise TooManyTickets
             ticket = Ticket.objects.create(
                 diagnosis=diagnosis,
                 name=plain_text(contact.name),
@@ -98,6 +101,19 @@ def open_ticket(
     )
     transaction.on_commit(lambda: _notify(ticket))
     return ticket
+
+
+def _one_at_a_time(network: str) -> None:
+    """Hold the network's lock until the transaction ends, on PostgreSQL.
+
+    SQLite needs none: its transactions begin IMMEDIATE (settings), one writer
+    at a time, so the count and the insert are already never interleaved.
+    """
+    if connection.vendor != "postgresql":
+        return
+    digest = hashlib.blake2b(f"ticket-cap:{network}".encode(), digest_size=8).digest()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, signed=True)])
 
 
 def _notify(ticket: Ticket) -> None:
