@@ -24,8 +24,19 @@ question whose answers cannot change the plan, and cannot end the diagnosis,
 is never worth its cost. An answer that jumps to an outcome ends the
 diagnosis (costing nothing more, or S for an escalation). A fix whose
 ``when`` names a question not asked is offered only if the rule allows every
-answer. Of the questions worth asking, gates (``gate = true``) come first,
-then the guide's order.
+answer.
+
+**When to ask (a one-step look-ahead).** A question worth asking is asked now
+only if asking it after f, the first fix of the plan without asking, would
+not cost less; putting it off costs
+
+    ECR(without) − (1 − p'_f) · max(0, what asking saves once f has failed),
+
+so a question whose answers would not change the first fix waits until after
+it, and one that would is asked first. Gates (``gate = true``) are never put
+off, and come first, in the guide's order; of the other questions asked now,
+the one that saves the most comes first. When every question worth asking is
+put off, f is tried, and the comparison is made again after it.
 
 **Exploring a little.** Most diagnoses follow the posterior means: with no
 evidence yet, that is the author's order. A share of them (:data:`DRAW_SHARE`,
