@@ -308,7 +308,7 @@ class _Planner:
                     continue
                 # Gates first (in the guide's order), even before a question asked to
                 # explore; then the one that saves the most.
-                saves = 0.0 if question.gate else value.saves
+                saves = 0.0 if question.gate else _tied(value.saves)
                 rank = (-int(question.gate), -int(forced), -saves, position)
                 worth.append((rank, question, value))
             ask, deferred_for = None, None
