@@ -157,8 +157,10 @@ def test_transcript_lists_answers_and_attempts_in_order(
     assert response.status_code == 200
     html = response.content.decode()
     guide = guide_for_version(escalated.guide_version_id)
-    expected = [guide.question(a.question).prompt for a in escalated.answers.all()]
-    expected += [guide.fix(a.fix).title for a in escalated.attempts.all()]
+    # In the order they were shown (questions may come between fixes).
+    steps = [(a.position, guide.question(a.question).prompt) for a in escalated.answers.all()]
+    steps += [(a.position, guide.fix(a.fix).title) for a in escalated.attempts.all()]
+    expected = [text for _, text in sorted(steps)]
     positions = [html.find(text.replace("'", "&#x27;")) for text in expected]
     assert -1 not in positions
     assert positions == sorted(positions)

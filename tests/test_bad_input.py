@@ -102,9 +102,10 @@ def test_a_tampered_step_id_is_treated_as_stale(midway: Flow) -> None:
 
 @pytest.fixture
 def at_an_earlier_step(midway: Flow) -> Flow:
-    """Two more answers in, then the browser's Back to step 2 (the account question)."""
+    """Two more steps in (the account, then the restart, which comes before the other
+    questions), then the browser's Back to step 2 (the account question)."""
     midway.answer("icloud")
-    midway.answer("missing")
+    midway.answer("not_fixed")
     midway.get("/guides/icloud-contacts/step/2/")
     assert midway.step == "question:account"
     return midway

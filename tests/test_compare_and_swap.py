@@ -48,12 +48,12 @@ def _assert_consistent(expected_journal: list[list[str]]) -> Diagnosis:
 def test_an_answer_beats_a_back_that_read_before_it(flow: Flow) -> None:
     flow.start()
     flow.answer("all_green")
-    flow.answer("icloud")
+    flow.answer("on_my_iphone")  # then contacts_sync, a question
     answering, going_back = _two_readers()
     revision = going_back.diagnosis.revision
 
     won = commands.answer_step(
-        state=answering, step_key=answering.step_key, choice="missing", network="n"
+        state=answering, step_key=answering.step_key, choice="on", network="n"
     )
     with pytest.raises(errors.LostRace):
         commands.go_back(state=going_back, step_key=going_back.step_key)
@@ -62,8 +62,8 @@ def test_an_answer_beats_a_back_that_read_before_it(flow: Flow) -> None:
     diagnosis = _assert_consistent(
         [
             ["question", "apple_status", "all_green"],
-            ["question", "account", "icloud"],
-            ["question", "icloud_web", "missing"],
+            ["question", "account", "on_my_iphone"],
+            ["question", "contacts_sync", "on"],
         ]
     )
     assert diagnosis.revision == revision + 1
@@ -73,28 +73,26 @@ def test_an_answer_beats_a_back_that_read_before_it(flow: Flow) -> None:
 def test_a_back_beats_an_answer_that_read_before_it(flow: Flow) -> None:
     flow.start()
     flow.answer("all_green")
-    flow.answer("icloud")
+    flow.answer("on_my_iphone")  # then contacts_sync, a question
     answering, going_back = _two_readers()
     revision = answering.diagnosis.revision
 
     commands.go_back(state=going_back, step_key=going_back.step_key)
     with pytest.raises(errors.LostRace):
-        commands.answer_step(
-            state=answering, step_key=answering.step_key, choice="missing", network="n"
-        )
+        commands.answer_step(state=answering, step_key=answering.step_key, choice="on", network="n")
 
     diagnosis = _assert_consistent([["question", "apple_status", "all_green"]])
     assert diagnosis.revision == revision + 1
     assert diagnosis.last_step == "question:account"
 
 
-@pytest.mark.parametrize("choices", [("missing", "there"), ("missing", "missing")])
+@pytest.mark.parametrize("choices", [("on", "off"), ("on", "on")])
 def test_two_answers_to_one_question_record_only_the_first(
     flow: Flow, choices: tuple[str, str]
 ) -> None:
     flow.start()
     flow.answer("all_green")
-    flow.answer("icloud")
+    flow.answer("on_my_iphone")  # then contacts_sync, a question
     first, second = _two_readers()
     revision = first.diagnosis.revision
 
@@ -105,8 +103,8 @@ def test_two_answers_to_one_question_record_only_the_first(
     diagnosis = _assert_consistent(
         [
             ["question", "apple_status", "all_green"],
-            ["question", "account", "icloud"],
-            ["question", "icloud_web", choices[0]],
+            ["question", "account", "on_my_iphone"],
+            ["question", "contacts_sync", choices[0]],
         ]
     )
     assert diagnosis.revision == revision + 1

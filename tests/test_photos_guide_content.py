@@ -7,6 +7,7 @@ import pytest
 
 from diagnostics import engine
 from diagnostics.engine import Attempt, Fix, Outcome, Question, Result, next_step
+from tests.planning_guides import offered
 
 
 def all_text(guide: engine.Guide) -> str:
@@ -177,9 +178,10 @@ def test_the_status_message_is_read_only_while_icloud_photos_may_be_on(
 ) -> None:
     base = {"apple_status": "all_green"}
     for sync in ("on", "not_sure"):
-        step = next_step(photos, {**base, "photos_sync": sync}, ())
-        assert isinstance(step, Question)
-        assert step.id == "status"
+        # Asked, though not always next: the look-ahead may put it after a fix or
+        # after a question that saves more.
+        walked = offered(photos, engine.knowledge(photos), {**base, "photos_sync": sync})
+        assert "question:status" in walked
     off = {**base, "photos_sync": "off"}
     walked = [s.id for s in engine.question_path(photos, {**off, "storage": "plenty"})]
     assert "status" not in walked

@@ -14,10 +14,16 @@ from tests.conftest import Flow
 
 
 def at_first_fix(unsure: dict[str, str]) -> Flow:
+    """A flow at the first fix from which its plan asks nothing more: the questions
+    come first or between fixes (the look-ahead), so earlier fixes fail on the way."""
     flow = Flow(Client()).start()
-    flow.answer_questions(unsure)
-    assert flow.step.startswith("fix:")
-    return flow
+    while True:
+        flow.answer_questions(unsure)
+        assert flow.step.startswith("fix:")
+        plan = Diagnosis.objects.get(pk=flow.diagnosis).plan[api.context_key(context_of(flow))]
+        if not any(step.startswith("question:") for step in plan):
+            return flow
+        flow.answer("not_fixed")
 
 
 def context_of(flow: Flow) -> dict[str, str]:
@@ -63,7 +69,9 @@ def test_the_evidence_does_reorder_a_new_diagnosis(guide: Guide, unsure: dict[st
     first = at_first_fix(unsure)
     late = last_planned(first)
     teach_strongly(guide, context_of(first), late)
-    assert at_first_fix(unsure).step == f"fix:{late}"
+    fresh = Flow(Client()).start()
+    fresh.answer_questions(unsure)
+    assert fresh.step == f"fix:{late}"  # the first fix it offers
 
 
 @pytest.mark.usefixtures("fixed_draw")

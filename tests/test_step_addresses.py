@@ -55,9 +55,10 @@ def progress(html: str) -> str:
 
 @pytest.fixture
 def four_in(flow: Flow) -> Flow:
-    """Three questions answered: the fourth (contacts_sync) is current, at step 4."""
+    """Two questions answered and the restart failed (it comes before the other
+    questions): contacts_sync is current, at step 4."""
     flow.start()
-    for choice in ("all_green", "icloud", "missing"):
+    for choice in ("all_green", "icloud", "not_fixed"):
         flow.answer(choice)
     assert flow.step == "question:contacts_sync"
     return flow
@@ -122,13 +123,15 @@ def test_an_earlier_fix_shows_its_own_progress(flow: Flow, unsure: dict[str, str
     flow.start()
     flow.answer_questions(unsure)
     first_fix = flow.step
-    flow.answer("not_fixed")
-    flow.answer("not_fixed")
+    for _ in range(2):  # questions come between the fixes
+        flow.answer("not_fixed")
+        flow.answer_questions(unsure)
     current = progress(flow.html)
     assert current.startswith("Fix 3 of up to ")
-    flow.get(step(7))  # six questions, then the first fix
+    flow.get(step(3))  # two questions (the gates), then the first fix
     assert flow.step == first_fix
-    assert progress(flow.html) == current.replace("Fix 3", "Fix 1")
+    # Of up to as many fixes as applied then: fewer questions were answered by then.
+    assert progress(flow.html) == "Fix 1 of up to 7"
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
@@ -136,7 +139,7 @@ def test_answering_an_earlier_step_again_replaces_the_answers_after_it(
     client: Client, guide: Guide, htmx: bool
 ) -> None:
     flow = Flow(client, htmx=htmx).start()
-    for choice in ("all_green", "icloud", "missing"):
+    for choice in ("all_green", "icloud", "not_fixed"):
         flow.answer(choice)
     flow.get(step(2))
     assert flow.step == "question:account"
@@ -149,7 +152,7 @@ def test_answering_an_earlier_step_again_replaces_the_answers_after_it(
     ]
     diagnosis = Diagnosis.objects.get()
     assert diagnosis.journal == stored()
-    assert diagnosis.last_step == flow.step == "question:icloud_web"
+    assert diagnosis.last_step == flow.step == "question:contacts_sync"
     assert EARLIER not in flow.html
     assert STALE not in flow.html
     if htmx:
@@ -157,8 +160,8 @@ def test_answering_an_earlier_step_again_replaces_the_answers_after_it(
     else:
         assert response["Location"] == step(3)
     # From here on it is the ordinary flow again.
-    flow.answer("missing")
-    assert flow.step == "question:contacts_sync"
+    flow.answer("on")
+    assert flow.step == "fix:move_on_my_iphone"
     assert len(stored()) == 3
 
 
@@ -166,25 +169,20 @@ def test_answering_a_question_again_from_the_fixes_drops_the_fix_results(
     flow: Flow, unsure: dict[str, str]
 ) -> None:
     flow.start()
-    flow.answer_questions(unsure)
+    flow.answer_questions(unsure)  # the gates; then the restart comes first
     flow.answer("not_fixed")
+    flow.answer_questions(unsure)  # contacts_sync
     flow.answer("cannot")
     assert FixAttempt.objects.count() == 2
 
-    flow.get(step(5))  # storage
-    assert flow.step == "question:storage"
-    flow.answer("plenty")
+    flow.get(step(2))  # account
+    assert flow.step == "question:account"
+    flow.answer("icloud")
 
     assert FixAttempt.objects.count() == 0
-    assert [entry[1] for entry in stored()] == [
-        "apple_status",
-        "account",
-        "icloud_web",
-        "contacts_sync",
-        "storage",
-    ]
+    assert [entry[1] for entry in stored()] == ["apple_status", "account"]
     assert Diagnosis.objects.get().journal == stored()
-    assert flow.step == "question:same_account"
+    assert flow.step == "fix:restart"
 
 
 def test_answering_an_earlier_fix_again_keeps_the_questions(
@@ -192,10 +190,10 @@ def test_answering_an_earlier_fix_again_keeps_the_questions(
 ) -> None:
     flow.start()
     flow.answer_questions(unsure)
-    flow.answer("cannot")
-    flow.answer("not_fixed")
-    flow.answer("not_fixed")
-    questions = Answer.objects.count()
+    questions = Answer.objects.count()  # the gates, before the first fix
+    for result in ("cannot", "not_fixed", "not_fixed"):  # questions come between them
+        flow.answer(result)
+        flow.answer_questions(unsure)
 
     flow.get(step(questions + 1))  # the first fix
     first_fix = flow.step
@@ -216,7 +214,7 @@ def test_an_earlier_step_from_an_older_revision_changes_nothing(
 ) -> None:
     """Shown before another tab moved on: the same step, but the answers after it differ."""
     flow = Flow(client, htmx=htmx).start()
-    for choice in ("all_green", "icloud", "missing"):
+    for choice in ("all_green", "icloud", "not_fixed"):
         flow.answer(choice)
     flow.get(step(2))
     earlier_page = flow.html
@@ -231,7 +229,7 @@ def test_an_earlier_step_from_an_older_revision_changes_nothing(
     assert response.status_code in (200, 303)
     assert snapshot() == before
     assert STALE in flow.html
-    assert flow.step == "question:storage"  # the step the diagnosis is really on
+    assert flow.step == "fix:toggle_contacts_sync"  # the step the diagnosis is really on
     if htmx:
         assert response["HX-Replace-Url"] == step(5)
 
@@ -241,11 +239,11 @@ def test_an_earlier_step_from_before_an_in_page_back_changes_nothing(four_in: Fl
     four_in.get(step(3))
     earlier_page = four_in.html
     four_in.get()
-    four_in.back()  # now at step 3, icloud_web, at a new revision
+    four_in.back()  # now at step 3, the restart, at a new revision
     before = snapshot()
 
     four_in.html = earlier_page
-    four_in.answer("there")
+    four_in.answer("fixed")
 
     assert snapshot() == before
     assert STALE in four_in.html

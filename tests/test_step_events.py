@@ -39,7 +39,7 @@ def test_a_path_with_back_answer_again_and_start_over_is_recorded_step_by_step(
     flow.answer("icloud")
     flow.back()
     flow.answer("icloud")
-    flow.answer("missing")
+    flow.answer("not_fixed")  # the restart comes right after the gates
     assert flow.step == "question:contacts_sync"
     flow.get("/guides/icloud-contacts/step/2/")  # the browser's Back: nothing written
     flow.answer("on_my_iphone")  # the second step answered again
@@ -53,12 +53,12 @@ def test_a_path_with_back_answer_again_and_start_over_is_recorded_step_by_step(
         ("answered", "question:apple_status", "all_green", 0),
         ("shown", "question:account", "", 1),
         ("answered", "question:account", "icloud", 1),
-        ("shown", "question:icloud_web", "", 2),
-        ("back", "question:icloud_web", "", 2),
+        ("shown", "fix:restart", "", 2),
+        ("back", "fix:restart", "", 2),
         ("shown", "question:account", "", 1),
         ("answered", "question:account", "icloud", 1),
-        ("shown", "question:icloud_web", "", 2),
-        ("answered", "question:icloud_web", "missing", 2),
+        ("shown", "fix:restart", "", 2),
+        ("answered", "fix:restart", "not_fixed", 2),
         ("shown", "question:contacts_sync", "", 3),
         ("answered", "question:account", "on_my_iphone", 1),
         ("shown", after_again, "", 2),

@@ -44,17 +44,17 @@ def started_over(flow: Flow) -> tuple[Diagnosis, Diagnosis]:
     shown_ago(20)
     flow.answer("all_green")
     shown_ago(35)
-    flow.answer("icloud")
+    flow.answer("on_my_iphone")  # then contacts_sync, before any fix
     shown_ago(50)
     flow.back()
     shown_ago(10)
-    flow.answer("icloud")
+    flow.answer("on_my_iphone")
     shown_ago(75)
-    flow.answer("missing")
+    flow.answer("on")
     flow.get("/guides/icloud-contacts/step/2/")  # the browser's Back, to the account question
     shown_ago(130)
-    flow.answer("on_my_iphone")
-    assert flow.step == "question:icloud_web"
+    flow.answer("icloud")
+    assert flow.step == "fix:restart"  # first after the gates whatever the other answers
     shown_ago(3700)
     old = flow.diagnosis
     flow.restart()
@@ -67,27 +67,28 @@ def test_back_answer_again_and_start_over_show_in_order_with_their_times(
     left, _ = started_over
     guide = guide_for_version(left.guide_version_id)
     apple, account = guide.question("apple_status"), guide.question("account")
-    web, sync = guide.question("icloud_web"), guide.question("contacts_sync")
+    sync = guide.question("contacts_sync")
+    move, restart = guide.label("fix:move_on_my_iphone"), guide.label("fix:restart")
     rows = [
         (e.number, e.kind, e.step, e.action, e.answer, e.seconds)
         for e in transcript(diagnosis=left)
     ]
     assert rows == [
         (1, "Question", apple.prompt, "Answered", apple.choice("all_green").label, 20),
-        (2, "Question", account.prompt, "Answered", account.choice("icloud").label, 35),
-        (3, "Question", web.prompt, "Went back", "", 50),
-        (2, "Question", account.prompt, "Answered", account.choice("icloud").label, 10),
-        (3, "Question", web.prompt, "Answered", web.choice("missing").label, 75),
-        (4, "Question", sync.prompt, "Left for step 2", "", None),
+        (2, "Question", account.prompt, "Answered", account.choice("on_my_iphone").label, 35),
+        (3, "Question", sync.prompt, "Went back", "", 50),
+        (2, "Question", account.prompt, "Answered", account.choice("on_my_iphone").label, 10),
+        (3, "Question", sync.prompt, "Answered", sync.choice("on").label, 75),
+        (4, "Fix", move, "Left for step 2", "", None),
         (
             2,
             "Question",
             account.prompt,
             "Answered again, replacing the answers after it",
-            account.choice("on_my_iphone").label,
+            account.choice("icloud").label,
             130,
         ),
-        (3, "Question", web.prompt, "Started over", "", 3700),
+        (3, "Fix", restart, "Started over", "", 3700),
     ]
     # Back and answering again deleted rows; the events still hold every step.
     assert left.answers.count() == 2

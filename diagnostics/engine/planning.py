@@ -24,8 +24,19 @@ question whose answers cannot change the plan, and cannot end the diagnosis,
 is never worth its cost. An answer that jumps to an outcome ends the
 diagnosis (costing nothing more, or S for an escalation). A fix whose
 ``when`` names a question not asked is offered only if the rule allows every
-answer. Of the questions worth asking, gates (``gate = true``) come first,
-then the guide's order.
+answer.
+
+**When to ask (a one-step look-ahead).** A question worth asking is asked now
+only if asking it after f, the first fix of the plan without asking, would
+not cost less; putting it off costs
+
+    ECR(without) − (1 − p'_f) · max(0, what asking saves once f has failed),
+
+so a question whose answers would not change the first fix waits until after
+it, and one that would is asked first. Gates (``gate = true``) are never put
+off, and come first, in the guide's order; of the other questions asked now,
+the one that saves the most comes first. When every question worth asking is
+put off, f is tried, and the comparison is made again after it.
 
 **Exploring a little.** Most diagnoses follow the posterior means: with no
 evidence yet, that is the author's order. A share of them (:data:`DRAW_SHARE`,
@@ -111,6 +122,21 @@ def _tied(ratio: float) -> float:
 
 
 # --- the planner for one decision ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Value:
+    """Asking a question now, against never asking it, in expected minutes from here."""
+
+    without: float  # ECR of the best plan that never asks it (p averaged over the answers)
+    asking: float  # its minutes + Σ_a P(a) · ECR(after a)
+    matters: bool  # whether any answer can change the plan or end the diagnosis
+    mixed: Mapping[str, float]  # p · (1 − q) per fix, averaged over the answers
+    first: str | None  # the first fix of that plan
+
+    @property
+    def saves(self) -> float:
+        return self.without - self.asking
 
 
 @dataclass(frozen=True)
@@ -200,9 +226,8 @@ class _Planner:
 
     def value(
         self, question: Question, context: Mapping[str, str], tried: set[str], failed: set[str]
-    ) -> tuple[float, bool]:
-        """(ECR saved by asking ``question`` now, net of its cost; whether any answer can
-        change the plan or end the diagnosis)."""
+    ) -> _Value:
+        """What asking ``question`` now is worth, against never asking it (see :class:`_Value`)."""
         shares = self.answer_probs(context, question)
         candidates = self.candidates(context, tried)
         branches: list[tuple[float, float, Mapping[str, float], list[str] | None]] = []
@@ -221,7 +246,7 @@ class _Planner:
             branches.append((share * left, self.ecr(order, works, 1.0), works, order))
         total = sum(weight for weight, *_ in branches)
         if total <= 0:
-            return 0.0, False
+            return _Value(0.0, 0.0, False, {}, None)
         after_cost = sum(weight * cost for weight, cost, *_ in branches) / total
         mixed = {
             f: sum(weight * works.get(f, 0.0) for weight, _, works, _ in branches) / total
@@ -230,7 +255,31 @@ class _Planner:
         plan = self.order(context, mixed, candidates)
         without = self.ecr(plan, mixed, 1.0)
         matters = any(order is None or order != plan for *_, order in branches)
-        return without - (question.minutes + after_cost), matters
+        first = plan[0] if plan else None
+        return _Value(without, question.minutes + after_cost, matters, mixed, first)
+
+    def cheaper_later(
+        self,
+        question: Question,
+        now: _Value,
+        context: Mapping[str, str],
+        tried: set[str],
+        failed: set[str],
+    ) -> bool:
+        """Whether trying the first fix of the plan without asking (f) first, then asking
+        ``question`` only if it still pays, is expected to cost less than asking it now
+        (a one-step look-ahead).
+
+        Deferring costs the plan without asking, less what asking saves once f has
+        failed (if anything), for the people f leaves:
+        ECR(without) − (1 − p'_f) · max(0, saving after f).
+        """
+        fix = now.first
+        if fix is None:
+            return False
+        later = self.value(question, context, tried | {fix}, failed | {fix})
+        deferred = now.without - (1.0 - now.mixed[fix]) * max(later.saves, 0.0)
+        return deferred < now.asking - _EPSILON
 
     def explored(self, context: Mapping[str, str]) -> set[str]:
         """The questions this diagnosis asks here for exploration's sake, if they matter."""
@@ -251,25 +300,42 @@ class _Planner:
         explore = self.explored(context)
         steps: list[str] = []
         while True:
-            best: tuple[tuple[int, int, int], Question] | None = None
+            worth: list[tuple[tuple[int, int, float, int], Question, _Value]] = []
             for position, question in enumerate(questions):
-                net, matters = self.value(question, context, tried, failed)
-                forced = matters and question.id in explore and not steps
-                if not (forced or net > _EPSILON):
+                value = self.value(question, context, tried, failed)
+                forced = value.matters and question.id in explore and not steps
+                if not (forced or value.saves > _EPSILON):
                     continue
-                # Gates first, even before a question asked to explore.
-                rank = (-int(question.gate), -int(forced), position)
-                if best is None or rank < best[0]:
-                    best = (rank, question)
-            if best is not None:
-                steps.append(make_key("question", best[1].id))
+                # Gates first (in the guide's order), even before a question asked to
+                # explore; then the one that saves the most.
+                saves = 0.0 if question.gate else _tied(value.saves)
+                rank = (-int(question.gate), -int(forced), -saves, position)
+                worth.append((rank, question, value))
+            ask, deferred_for = None, None
+            for rank, question, value in sorted(worth, key=lambda item: item[0]):
+                # A gate, or a question asked to explore, is asked now; any other
+                # only if asking it after the next fix would not cost less.
+                if (
+                    rank[0]
+                    or rank[1]
+                    or not self.cheaper_later(question, value, context, tried, failed)
+                ):
+                    ask = question
+                    break
+                deferred_for = deferred_for or value.first
+            if ask is not None:
+                steps.append(make_key("question", ask.id))
                 return steps
-            order, _ = self.best_fixes(context, tried, failed)
-            if not order:
-                return steps
-            steps.append(make_key("fix", order[0]))
-            tried.add(order[0])
-            failed.add(order[0])
+            if deferred_for is None:
+                order, _ = self.best_fixes(context, tried, failed)
+                if not order:
+                    return steps
+                deferred_for = order[0]
+            # The fix the best question was put off for (its plan without asking
+            # starts with it), else the best fix here.
+            steps.append(make_key("fix", deferred_for))
+            tried.add(deferred_for)
+            failed.add(deferred_for)
 
     def reason(self, context: Mapping[str, str], fix: Fix, tried: set[str]) -> Reason:
         fixed, tried_count = self.known.counts(context, fix.id)

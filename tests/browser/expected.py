@@ -26,15 +26,16 @@ FIXES_WHEN_ALL_FINE = (
 )
 
 # driver.LOTS_WRONG: iCloud Contacts off, storage full, another account elsewhere.
-# (The other devices' question comes between free_storage and date_time: only
-# then is it worth asking.)
+# (Questions come between fixes: iCloud.com after turn_on_icloud_contacts, the
+# storage question after date_time, the other devices' one after free_storage;
+# each only once asking it then costs less than putting it off again.)
 FIXES_WHEN_LOTS_WRONG = (
     "turn_on_icloud_contacts",
     "restart",
     "default_account",
     "network",
-    "free_storage",
     "date_time",
+    "free_storage",
     "same_apple_account",
     "contact_limits",
     "sign_out_in",

@@ -70,10 +70,13 @@ def shows(desk: Helpdesk, heading: str, *, position: int, earlier: bool) -> None
 
 
 def back_at_the_second_question(desk: Helpdesk, guide: engine.Guide) -> None:
-    """Start, answer two questions, then the browser's Back: at step 2, shown as earlier."""
+    """Start, answer two questions, then the browser's Back: at step 2, shown as earlier.
+
+    (The account "On My iPhone", so that step 3 is a question, contacts_sync: with
+    "iCloud" the restart comes before the other questions.)"""
     desk.open().start()
     desk.answer(label(guide, "apple_status", "all_green"))
-    desk.answer(label(guide, "account", "icloud"))
+    desk.answer(label(guide, "account", "on_my_iphone"))
     back(desk)
 
 
@@ -97,8 +100,8 @@ def test_back_shows_the_previous_steps_and_forward_returns_changing_nothing(
         desk.page.get_by_role("link", name=guide_steps.title).click()
     desk.start()
     desk.answer(label(guide_steps, "apple_status", "all_green"))
-    desk.answer(label(guide_steps, "account", "icloud"))
-    shows(desk, prompt(guide_steps, "icloud_web"), position=3, earlier=False)
+    desk.answer(label(guide_steps, "account", "on_my_iphone"))
+    shows(desk, prompt(guide_steps, "contacts_sync"), position=3, earlier=False)
     given = answers()
 
     back(desk)
@@ -113,11 +116,11 @@ def test_back_shows_the_previous_steps_and_forward_returns_changing_nothing(
     if javascript:  # the start screen was replaced by the first step: Back leaves the guide
         expect(desk.page.get_by_role("heading", level=1)).to_have_text(LIST_HEADING)
     else:  # the guide's address, where the start screen was, leads to the current step
-        shows(desk, prompt(guide_steps, "icloud_web"), position=3, earlier=False)
+        shows(desk, prompt(guide_steps, "contacts_sync"), position=3, earlier=False)
         forward(desk)  # back on the first step's entry
         shows(desk, prompt(guide_steps, "apple_status"), position=1, earlier=True)
         back(desk)  # and once more to the guide's address
-        shows(desk, prompt(guide_steps, "icloud_web"), position=3, earlier=False)
+        shows(desk, prompt(guide_steps, "contacts_sync"), position=3, earlier=False)
         forward(desk)
     if javascript:
         forward(desk)
@@ -125,11 +128,11 @@ def test_back_shows_the_previous_steps_and_forward_returns_changing_nothing(
     forward(desk)
     shows(desk, prompt(guide_steps, "account"), position=2, earlier=True)
     forward(desk)
-    shows(desk, prompt(guide_steps, "icloud_web"), position=3, earlier=False)
+    shows(desk, prompt(guide_steps, "contacts_sync"), position=3, earlier=False)
     assert answers() == given
 
-    desk.answer(label(guide_steps, "icloud_web", "missing"))
-    shows(desk, prompt(guide_steps, "contacts_sync"), position=4, earlier=False)
+    desk.answer(label(guide_steps, "contacts_sync", "on"))
+    shows(desk, guide_steps.fix("move_on_my_iphone").title, position=4, earlier=False)
     expect(desk.page.locator(".notice")).to_have_count(0)
     assert len(answers()) == 3
 
@@ -140,9 +143,9 @@ def test_answering_an_earlier_step_again_replaces_the_answers_after_it(
 ) -> None:
     desk = phone(new_context, javascript=javascript)
     desk.open().start()
-    for question, choice in [("apple_status", "all_green"), ("account", "icloud")]:
+    for question, choice in [("apple_status", "all_green"), ("account", "on_my_iphone")]:
         desk.answer(label(guide_steps, question, choice))
-    desk.answer(label(guide_steps, "icloud_web", "missing"))
+    desk.answer(label(guide_steps, "contacts_sync", "on"))
     back(desk)
     back(desk)
     shows(desk, prompt(guide_steps, "account"), position=2, earlier=True)
@@ -168,13 +171,13 @@ def test_an_earlier_step_left_open_while_another_tab_moved_on_changes_nothing(
     back_at_the_second_question(desk, guide_steps)
     shows(desk, prompt(guide_steps, "account"), position=2, earlier=True)
     other_tab = Helpdesk(desk.page.context.new_page(), javascript=javascript).open()
-    other_tab.answer(label(guide_steps, "icloud_web", "missing"))
+    other_tab.answer(label(guide_steps, "contacts_sync", "on"))
     given = answers()
 
-    desk.answer(label(guide_steps, "account", "on_my_iphone"))
+    desk.answer(label(guide_steps, "account", "icloud"))
 
     expect(desk.page.get_by_text(STALE)).to_be_visible()
-    shows(desk, prompt(guide_steps, "contacts_sync"), position=4, earlier=False)
+    shows(desk, guide_steps.fix("move_on_my_iphone").title, position=4, earlier=False)
     assert answers() == given
 
 
@@ -210,5 +213,5 @@ def test_in_page_links_of_an_earlier_step(
     shows(desk, prompt(guide_steps, "apple_status"), position=1, earlier=True)
     with desk.page.expect_navigation():
         desk.page.get_by_role("link", name="Latest step").click()
-    shows(desk, prompt(guide_steps, "icloud_web"), position=3, earlier=False)
+    shows(desk, prompt(guide_steps, "contacts_sync"), position=3, earlier=False)
     assert len(answers()) == 2

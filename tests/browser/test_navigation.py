@@ -22,8 +22,9 @@ def test_back_undoes_the_last_answer(page: Page, guide_steps: engine.Guide) -> N
     desk = Helpdesk(page).open().start()
     expect(desk.button("Back")).to_have_count(0)  # nothing to undo yet
     desk.answer(label(guide_steps, "apple_status", "all_green"))
-    desk.answer(label(guide_steps, "account", "icloud"))
-    expect(desk.heading).to_have_text(prompt(guide_steps, "icloud_web"))
+    # (With "iCloud" the restart would come next; with "On My iPhone", a question.)
+    desk.answer(label(guide_steps, "account", "on_my_iphone"))
+    expect(desk.heading).to_have_text(prompt(guide_steps, "contacts_sync"))
     assert desk.progress_text == "Question 3 of 6"
 
     desk.back()
@@ -49,14 +50,17 @@ def test_back_from_a_fix_offers_the_previous_fix_again(
     desk = Helpdesk(page).open().start()
     desk.answer_questions(guide_steps, ALL_FINE)
     desk.answer(NOT_FIXED)
+    desk.answer_questions(guide_steps, ALL_FINE)  # contacts_sync, between the fixes
     expect(desk.heading).to_have_text(offered[1])
 
+    desk.back()
+    expect(desk.heading).to_have_text(prompt(guide_steps, "contacts_sync"))
     desk.back()
 
     expect(desk.heading).to_have_text(offered[0])
     assert FixAttempt.objects.count() == 0
-    desk.back()  # and from the first fix, back to the last question
-    expect(desk.heading).to_have_text(prompt(guide_steps, "same_account"))
+    desk.back()  # and from the first fix, back to the last question (a gate)
+    expect(desk.heading).to_have_text(prompt(guide_steps, "account"))
 
 
 def test_start_over_begins_a_fresh_diagnosis(page: Page, guide_steps: engine.Guide) -> None:
@@ -92,8 +96,8 @@ def test_reload_resumes_at_the_same_step(page: Page, guide_steps: engine.Guide) 
     page.close()
     later = Helpdesk(page.context.new_page()).open()
     expect(later.heading).to_have_text(heading)
-    later.answer(label(guide_steps, "icloud_web", "missing"))
-    expect(later.heading).to_have_text(prompt(guide_steps, "contacts_sync"))
+    later.answer(label(guide_steps, "contacts_sync", "on"))
+    expect(later.heading).to_have_text(guide_steps.fix("move_on_my_iphone").title)
     assert Answer.objects.count() == 3
 
 
@@ -121,8 +125,8 @@ def test_coming_back_through_history_shows_that_step_as_it_stands_now(
     expect(desk.page.get_by_role("heading", level=1)).to_have_text(LIST_HEADING)
 
     other_tab = Helpdesk(context.new_page(), javascript=javascript).open()
-    other_tab.answer(label(guide_steps, "account", "icloud"))
-    expect(other_tab.heading).to_have_text(prompt(guide_steps, "icloud_web"))
+    other_tab.answer(label(guide_steps, "account", "on_my_iphone"))
+    expect(other_tab.heading).to_have_text(prompt(guide_steps, "contacts_sync"))
 
     desk.page.go_back(wait_until="commit")
 
@@ -130,9 +134,9 @@ def test_coming_back_through_history_shows_that_step_as_it_stands_now(
     expect(desk.page.locator(".notice--earlier")).to_be_visible()
     with desk.page.expect_navigation():
         desk.page.get_by_role("link", name="Latest step").click()
-    expect(desk.heading).to_have_text(prompt(guide_steps, "icloud_web"))
-    desk.answer(label(guide_steps, "icloud_web", "missing"))
     expect(desk.heading).to_have_text(prompt(guide_steps, "contacts_sync"))
+    desk.answer(label(guide_steps, "contacts_sync", "on"))
+    expect(desk.heading).to_have_text(guide_steps.fix("move_on_my_iphone").title)
     assert Answer.objects.count() == 3
 
 
