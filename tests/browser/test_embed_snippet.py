@@ -203,6 +203,15 @@ def test_a_whole_path_through_the_snippet_on_a_phone(
     expect(desk.heading).to_have_text(second.prompt)
     assert_fits(page, frame)
     assert_top_in_view(page)
+    # The shop heard of the question swapped in (events before the reload are gone after it).
+    page.wait_for_function(
+        "window.helpdeskEvents.some(e => e.type === 'helpdesk:step' && !e.detail.loaded)"
+    )
+    swapped = [e["detail"] for e in events(page, "helpdesk:step") if not e["detail"]["loaded"]]
+    assert swapped == [  # Start swapped in the first question, the answer the second
+        {"kind": "question", "number": 1, "outcome": None, "loaded": False},
+        {"kind": "question", "number": 2, "outcome": None, "loaded": False},
+    ]
 
     # The phone restarts and the shop's page reloads: the person is back at the same step.
     page.reload()
@@ -236,7 +245,8 @@ def test_a_whole_path_through_the_snippet_on_a_phone(
     # Since the reload: the resumed step (just loaded), then each step as it came.
     steps = [e["detail"] for e in events(page, "helpdesk:step")]
     assert steps[0] == {"kind": "question", "number": 2, "outcome": None, "loaded": True}
-    assert {s["kind"] for s in steps[1:] if not s["loaded"]} == {"question", "fix", "outcome"}
+    # With both gates answered, the restart comes next: a fix, then the outcome.
+    assert {s["kind"] for s in steps[1:] if not s["loaded"]} == {"fix", "outcome"}
     assert steps[-1] == {"kind": "outcome", "number": None, "outcome": "resolved", "loaded": False}
     assert all(
         set(e["detail"]) <= {"kind", "number", "outcome", "loaded"}
