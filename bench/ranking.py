@@ -357,18 +357,22 @@ def run_drift(population: Population, settings: Settings, seed: int) -> tuple[in
     Looked at in the context the change hurts most (where the old fix solved
     the largest share of people): the learned order of the two fixes (posterior
     means) must first agree with the oracle before the change, then with the
-    oracle after it.
+    oracle after it. The context is the answers on their path, as their
+    evidence is filed (a question its ``ask_if`` skips has no answer there).
     """
+    from diagnostics import engine
     from diagnostics.models import Guide, guide_for_version
 
     drift = population.drift
     assert drift is not None
     after = population.drifted()
     hurt = max(population.contexts, key=lambda c: c.weight * c.true_p().get(drift.fix, 0.0))
-    context = dict(hurt.answers)
     reset_learning()
     guide_row = Guide.objects.select_related("current_version").get(slug=population.guide)
     guide = guide_for_version(guide_row.current_version_id)
+    # The answers on these people's path, as their evidence is filed: a question
+    # off the path (``ask_if``) is never asked, so no evidence names its answer.
+    context = engine.path_answers(guide, hurt.answers)
     pair = (drift.fix, drift.to)
 
     def first_of(known: object) -> str:
