@@ -40,7 +40,10 @@ hurts most puts the two fixes the way the oracle does after the change.
 from __future__ import annotations
 
 import argparse
+import functools
+import importlib
 import logging
+import multiprocessing
 import os
 import random
 import secrets
@@ -48,6 +51,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -93,8 +97,12 @@ QUICK = Settings(
 # --- Django, the way its test runner sets it up -----------------------------------
 
 
-def setup_django() -> Callable[[], None]:
-    """A temporary test database with the shipped guides; returns its teardown."""
+def setup_django(*, worker: str = "") -> Callable[[], None]:
+    """A temporary test database with the shipped guides; returns its teardown.
+
+    ``worker`` names a worker process's own database (PostgreSQL: ``test_<name>_<worker>``;
+    SQLite's test database is in memory, one per process already).
+    """
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
     os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
     os.environ.setdefault("DJANGO_DEBUG", "false")
@@ -110,6 +118,9 @@ def setup_django() -> Callable[[], None]:
     logging.getLogger("helpdesk.events").disabled = True  # one line per step: too many here
     setup_test_environment()
     old_name = connection.settings_dict["NAME"]
+    if worker and connection.vendor != "sqlite":
+        test = connection.settings_dict.setdefault("TEST", {})
+        test["NAME"] = f"{test.get('NAME') or 'test_' + old_name}_{worker}"
     connection.creation.create_test_db(verbosity=0, autoclobber=True)
     with open(os.devnull, "w") as quiet:
         call_command("load_guides", stdout=quiet)
@@ -161,17 +172,31 @@ def _account(walk: Walk, step: object, guide: object) -> None:
         walk.fixed = step.id == guide.resolved  # type: ignore[attr-defined]
 
 
+@dataclass
+class Training:
+    """Trained diagnoses in this process and the CPU time they took (for the printout)."""
+
+    count: int = 0
+    cpu: float = 0.0
+
+
+TRAINING = Training()
+
+
 def train_one(person: Person, *, guide_row: object, network: str) -> Walk:
     """One live diagnosis through the flow's commands: it teaches when it ends."""
     from diagnostics import engine
     from diagnostics.flow import commands
 
+    started = time.process_time()
     diagnosis = commands.start_diagnosis(session={}, guide=guide_row, network=network)
     state = commands.load_state(diagnosis=diagnosis)
     walk = Walk()
     while True:
         _account(walk, state.step, state.guide)
         if isinstance(state.step, engine.Outcome):
+            TRAINING.count += 1
+            TRAINING.cpu += time.process_time() - started
             return walk
         state = commands.answer_step(
             state=state,
@@ -357,18 +382,22 @@ def run_drift(population: Population, settings: Settings, seed: int) -> tuple[in
     Looked at in the context the change hurts most (where the old fix solved
     the largest share of people): the learned order of the two fixes (posterior
     means) must first agree with the oracle before the change, then with the
-    oracle after it.
+    oracle after it. The context is the answers on their path, as their
+    evidence is filed (a question its ``ask_if`` skips has no answer there).
     """
+    from diagnostics import engine
     from diagnostics.models import Guide, guide_for_version
 
     drift = population.drift
     assert drift is not None
     after = population.drifted()
     hurt = max(population.contexts, key=lambda c: c.weight * c.true_p().get(drift.fix, 0.0))
-    context = dict(hurt.answers)
     reset_learning()
     guide_row = Guide.objects.select_related("current_version").get(slug=population.guide)
     guide = guide_for_version(guide_row.current_version_id)
+    # The answers on these people's path, as their evidence is filed: a question
+    # off the path (``ask_if``) is never asked, so no evidence names its answer.
+    context = engine.path_answers(guide, hurt.answers)
     pair = (drift.fix, drift.to)
 
     def first_of(known: object) -> str:
@@ -394,6 +423,50 @@ def run_drift(population: Population, settings: Settings, seed: int) -> tuple[in
     return None, f"{before_want} still before {after_want}, in {hurt.name!r}"
 
 
+# --- running seeds, in this process or in worker processes (--jobs) -------------------------
+
+
+type Task[T] = Callable[[], tuple[T, int, float]]  # a result, with trained diagnoses and CPU
+
+
+def run_task(kind: str, truth: Population | str, settings: Settings, seed: int) -> tuple:
+    """One seed's run (``kind`` "seed") or drift case ("drift"), with its training cost."""
+    population = load_truth(truth) if isinstance(truth, str) else truth
+    count, cpu = TRAINING.count, TRAINING.cpu
+    if kind == "seed":
+        result: object = run_seed(population, settings, seed)
+    else:
+        result = run_drift(population, settings, seed)
+    return result, TRAINING.count - count, TRAINING.cpu - cpu
+
+
+def setup_worker() -> None:
+    """A worker process of ``--jobs``: its own test database, removed when it exits."""
+    import multiprocessing.util
+
+    teardown = setup_django(worker=f"w{os.getpid()}")
+    multiprocessing.util.Finalize(None, teardown, exitpriority=10)
+
+
+def tasks(
+    population: Population, settings: Settings, pool: object | None
+) -> tuple[list[Task[dict[str, Score]]], list[Task[tuple[int | None, str]]]]:
+    """The seeds' runs and drift cases of ``population``: started in ``pool`` at once,
+    or run here one after another when called."""
+    seeds = range(1, settings.seeds + 1)
+    kinds = ["seed", "drift"] if population.drift is not None else ["seed"]
+    found: dict[str, list[Task]] = {kind: [] for kind in ("seed", "drift")}
+    for kind in kinds:
+        for seed in seeds:
+            if pool is None:
+                found[kind].append(functools.partial(run_task, kind, population, settings, seed))
+            else:
+                truth = str(population.path)
+                future = pool.submit(run_task, kind, truth, settings, seed)  # type: ignore[attr-defined]
+                found[kind].append(future.result)
+    return found["seed"], found["drift"]
+
+
 # --- printing -----------------------------------------------------------------------------
 
 
@@ -403,9 +476,21 @@ def spread(values: list[float]) -> str:
     return f"±{statistics.stdev(values):.2f} sd, {min(values):.2f}–{max(values):.2f}"
 
 
-def report(population: Population, settings: Settings) -> dict[str, object]:
+def report(
+    population: Population,
+    settings: Settings,
+    seed_tasks: list[Task[dict[str, Score]]] | None = None,
+    drift_tasks: list[Task[tuple[int | None, str]]] | None = None,
+) -> dict[str, object]:
     started = time.monotonic()
-    runs = [run_seed(population, settings, seed) for seed in range(1, settings.seeds + 1)]
+    if seed_tasks is None or drift_tasks is None:
+        seed_tasks, drift_tasks = tasks(population, settings, None)
+    trained, trained_cpu = 0, 0.0
+    runs = []
+    for task in seed_tasks:
+        run, count, cpu = task()
+        runs.append(run)
+        trained, trained_cpu = trained + count, trained_cpu + cpu
     print(f"\n== {population.name} ({population.path.name if population.path else ''})")
     print(f"   {population.description}")
     oracle = [r["oracle"].minutes for r in runs]
@@ -448,8 +533,9 @@ def report(population: Population, settings: Settings) -> dict[str, object]:
         )
     if population.drift is not None:
         followed = []
-        for seed in range(1, settings.seeds + 1):
-            after, what = run_drift(population, settings, seed)
+        for seed, task in enumerate(drift_tasks, start=1):
+            (after, what), count, cpu = task()
+            trained, trained_cpu = trained + count, trained_cpu + cpu
             followed.append(after)
             shown = "not within the run" if after is None else f"{after} diagnoses"
             print(f"   drift, seed {seed}: {shown} ({what})")
@@ -459,6 +545,11 @@ def report(population: Population, settings: Settings) -> dict[str, object]:
             f" {settings.drift_every}; target within {TARGET_DRIFT}: {'PASS' if ok else 'FAIL'}"
         )
         summary["drift"] = followed
+    if trained:
+        print(
+            f"   trained {trained} diagnoses, {1000 * trained_cpu / trained:.1f} ms CPU each"
+            " (start to ending, through the flow)"
+        )
     print(f"   ({time.monotonic() - started:.0f} s)")
     return summary
 
@@ -473,6 +564,12 @@ def main(argv: list[str] | None = None) -> int:
         "--checkpoints", help="training sizes to score after, comma-separated (0,100,1000,5000)"
     )
     parser.add_argument("--drift-after", type=int, help="most diagnoses after the change (1,500)")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="worker processes running seeds side by side, each with its own test database (1)",
+    )
     args = parser.parse_args(argv)
     settings = QUICK if args.quick else FULL
     if args.seeds:
@@ -495,10 +592,24 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"bench/ranking.py: seeds={settings.seeds}, scored={settings.scored} per policy,"
             f" checkpoints={settings.checkpoints}, database={database}"
-            f"{' (quick)' if args.quick else ''}"
+            f", jobs={args.jobs}{' (quick)' if args.quick else ''}"
         )
-        for population in populations or [load_truth(p) for p in truth_files()]:
-            report(population, settings)
+        populations = populations or [load_truth(p) for p in truth_files()]
+        if args.jobs > 1:
+            # The module by name, so that the workers (spawned) and this process agree
+            # on what the tasks and results are even when this file runs as a script.
+            this = importlib.import_module("bench.ranking")
+            with ProcessPoolExecutor(
+                max_workers=args.jobs,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=this.setup_worker,
+            ) as pool:
+                started = [this.tasks(p, settings, pool) for p in populations]
+                for population, (seed_tasks, drift_tasks) in zip(populations, started, strict=True):
+                    report(population, settings, seed_tasks, drift_tasks)
+        else:
+            for population in populations:
+                report(population, settings)
     finally:
         teardown()
     return 0

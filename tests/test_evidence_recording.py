@@ -20,6 +20,7 @@ from diagnostics.models import (
     EvidenceQuota,
     FixAttempt,
     Guide,
+    guide_for_version,
 )
 from tests.conftest import Flow
 
@@ -180,3 +181,24 @@ def test_old_quota_counts_are_pruned(guide: Guide) -> None:
     EvidenceQuota.objects.create(network="a", day=today, count=1)
     assert evidence.prune_quotas(before=today - timedelta(days=1)) == 1
     assert list(EvidenceQuota.objects.values_list("day", flat=True)) == [today]
+
+
+def test_the_authors_chances_fade_with_the_guides_clock_down_to_a_floor(
+    guide: Guide, unsure: dict[str, str]
+) -> None:
+    """What the author's chances of the fixes weigh beside the evidence, as the flow reads it."""
+    parsed = guide_for_version(guide.current_version_id)
+    strength = parsed.prior_strength
+    fixed_by_first_fix(person(), unsure)
+    evidence.forget_evidence(guide.slug)  # as its commit does (the test's transaction stays open)
+    known = evidence.knowledge_for(guide=parsed, version_id=guide.current_version_id)
+    assert known.fix_prior_strength == pytest.approx(strength * 2 ** (-1 / evidence.HALF_LIFE))
+    EvidenceClock.objects.filter(guide=guide).update(tick=10 * evidence.HALF_LIFE)
+    evidence.forget_evidence(guide.slug)
+    known = evidence.knowledge_for(guide=parsed, version_id=guide.current_version_id)
+    assert known.fix_prior_strength == pytest.approx(strength * evidence.PRIOR_FLOOR)
+    # With no evidence the author's chances keep their full strength.
+    assert (
+        evidence.knowledge_from(parsed, evidence.GuideEvidence(False, {}, 500)).fix_prior_strength
+        == strength
+    )

@@ -111,3 +111,47 @@ def test_the_support_staff_group_is_created_even_before_its_permissions_exist() 
         "view_ticket",
         "change_ticket",
     }
+
+
+def test_a_new_half_life_keeps_what_the_evidence_weighs_today_and_what_going_back_takes_out() -> (
+    None
+):
+    """0012 forgets faster (half-life 150 -> 100): each line weighs now what it weighed
+    before, and a diagnosis that taught before still takes out about what it added."""
+    before = [("diagnostics", "0011_support")]
+    after = [("diagnostics", "0012_evidence_half_life")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    apps = executor.loader.project_state(before).apps
+    guide = apps.get_model("diagnostics", "Guide").objects.create(slug="g", title="G")
+    version = apps.get_model("diagnostics", "GuideVersion").objects.create(
+        guide=guide, number=1, checksum="x", source="", data={}
+    )
+    apps.get_model("diagnostics", "EvidenceClock").objects.create(guide=guide, tick=400, base=100)
+    # Stored as the store writes them: scaled from base at the old half-life.
+    stored = 2 ** ((390 - 100) / 150) + 2 ** ((120 - 100) / 150)
+    line = apps.get_model("diagnostics", "Evidence").objects.create(
+        guide=guide, context="", kind="fixed", key="a", count=2, weight=stored
+    )
+    taught = apps.get_model("diagnostics", "Diagnosis").objects.create(
+        guide_version=version, support_code="AAA-AAA", taught_tick=390
+    )
+    untaught = apps.get_model("diagnostics", "Diagnosis").objects.create(
+        guide_version=version, support_code="BBB-BBB"
+    )
+    today = stored * 2 ** (-(400 - 100) / 150)
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    apps = executor.loader.project_state(after).apps
+    clock = apps.get_model("diagnostics", "EvidenceClock").objects.get(guide_id="g")
+    assert (clock.tick, clock.base) == (400, 400)
+    weight = apps.get_model("diagnostics", "Evidence").objects.get(pk=line.pk).weight
+    assert weight * 2 ** (-(clock.tick - clock.base) / 100) == pytest.approx(today)
+    diagnoses = apps.get_model("diagnostics", "Diagnosis").objects
+    moved = diagnoses.get(pk=taught.pk).taught_tick
+    assert moved == 394  # 10 ticks back at 150 weigh what 6.67 back weigh at 100
+    added = 2 ** ((390 - 400) / 150)  # what it adds today, in the rescaled line
+    taken_out = 2 ** ((moved - clock.base) / 100)  # what unteach takes out from now on
+    assert taken_out == pytest.approx(added, rel=0.01)
+    assert diagnoses.get(pk=untaught.pk).taught_tick is None

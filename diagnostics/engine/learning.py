@@ -33,7 +33,11 @@ the choices' ``chance`` (equal shares when none is given), worth
 earlier answers do not contradict the context.
 
 **Forgetting** is the store's: each :class:`Stat` carries a raw ``count`` (for
-sentences shown to people) and a discounted ``weight`` (used here).
+sentences shown to people) and a discounted ``weight`` (used here). The
+author's chances are the oldest knowledge of all, so the store fades them too:
+``prior_scale`` (at most 1) multiplies ``prior_strength`` for the fixes. Without
+that, a context with little traffic, whose discounted evidence is worth only
+a few dozen diagnoses, stays held near the author's chances after a change.
 """
 
 from __future__ import annotations
@@ -187,10 +191,19 @@ class Knowledge:
     caches stay right; the store builds a new one when its aggregates change.
     """
 
-    def __init__(self, guide: Guide, evidence: EvidenceTable | None, *, pinned: bool) -> None:
+    def __init__(
+        self,
+        guide: Guide,
+        evidence: EvidenceTable | None,
+        *,
+        pinned: bool,
+        prior_scale: float = 1.0,
+    ) -> None:
         self.guide = guide
         self.pinned = pinned
         self.learned = evidence is not None and not pinned
+        # What the author's chances of the fixes are worth, in diagnoses (faded by the store).
+        self.fix_prior_strength = guide.prior_strength * (prior_scale if self.learned else 1.0)
         # Per kind, per context (as text): the (key, count, weight) of its rows.
         self._rows: dict[str, dict[str, list[tuple[str, int, float]]]] = {}
         for (context, kind, key), stat in (evidence or {}).items() if self.learned else ():
@@ -349,7 +362,7 @@ class Knowledge:
             return cached
         prior = self.prior(context)
         fixes = tuple(prior)
-        strength = self.guide.prior_strength
+        strength = self.fix_prior_strength
         alpha = [strength * prior[f] for f in fixes]
         alpha.append(strength * max(1.0 - sum(prior.values()), SUPPORT_FLOOR))
         index = {f: i for i, f in enumerate(fixes)}
@@ -539,8 +552,17 @@ def _expected_counts(
 
 
 def knowledge(
-    guide: Guide, evidence: EvidenceTable | None = None, *, pinned: bool = False
+    guide: Guide,
+    evidence: EvidenceTable | None = None,
+    *,
+    pinned: bool = False,
+    prior_scale: float = 1.0,
 ) -> Knowledge:
     """What the engine knows about ``guide``: the author's priors, plus ``evidence``
-    unless the guide is ``pinned`` to the author's order (or there is none)."""
-    return Knowledge(guide, evidence, pinned=pinned)
+    unless the guide is ``pinned`` to the author's order (or there is none).
+
+    ``prior_scale`` (0 < scale <= 1) is how much of ``prior_strength`` the
+    author's chances of the fixes still weigh beside the evidence (the store
+    fades them as it forgets); without evidence they keep all of it.
+    """
+    return Knowledge(guide, evidence, pinned=pinned, prior_scale=prior_scale)

@@ -25,7 +25,7 @@ from diagnostics.insight.rollups import (
     totals_for,
 )
 from diagnostics.learning import api
-from diagnostics.learning.evidence import read_evidence
+from diagnostics.learning.evidence import prior_scale, read_evidence
 from diagnostics.models import EmbedSite, Guide, GuideVersion, guide_for_version
 
 OUTCOME_LABELS = (
@@ -146,7 +146,7 @@ def _estimates(guide: Guide) -> dict[str, float]:
         return {}
     read = read_evidence(slug=guide.slug)
     parsed = guide_for_version(guide.current_version_id)
-    known = api.knowledge(parsed, read.table, pinned=False)
+    known = api.knowledge(parsed, read.table, pinned=False, prior_scale=prior_scale(read.tick))
     return {row.fix.id: row.p for row in known.estimates({})}
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from diagnostics import engine
 from diagnostics.learning import api
-from diagnostics.learning.evidence import read_evidence
+from diagnostics.learning.evidence import prior_scale, read_evidence
 from diagnostics.models import Guide, guide_for_version
 
 MAX_CONTEXTS = 40  # the contexts with most diagnoses; the rest are left out (and counted)
@@ -64,7 +64,7 @@ def learned_order(*, guide: Guide) -> LearnedOrder:
     """The learned order in each context with evidence (and for everyone), best first."""
     read = read_evidence(slug=guide.slug)
     parsed = guide_for_version(guide.current_version_id)
-    learned = api.knowledge(parsed, read.table, pinned=False)
+    learned = api.knowledge(parsed, read.table, pinned=False, prior_scale=prior_scale(read.tick))
     author = api.knowledge(parsed, None)
     ended: dict[str, int] = {}
     for (context, kind, _), stat in read.table.items():

@@ -13,7 +13,13 @@ once, for the ending it has now.
 **Forgetting** goes by ended diagnoses, not by wall time: each one that teaches
 moves its guide's tick on by one, and evidence loses half its weight every
 :data:`HALF_LIFE` ticks (see :class:`~diagnostics.models.EvidenceClock` for
-how the weights are stored scaled, so old lines never need rewriting).
+how the weights are stored scaled, so old lines never need rewriting). The
+author's chances of the fixes fade the same way, as if written at tick 0,
+but keep at least :data:`PRIOR_FLOOR` of their strength (:func:`prior_scale`):
+in a context with a fifth of the traffic the evidence is worth only about
+``0.2 × HALF_LIFE / ln 2`` ≈ 30 diagnoses, and a full-strength prior there
+would hold a fix that stopped working above a costlier one that now works
+(bench/ranking.py's drift case; docs/architecture.md, "Forgetting").
 
 **Reading.** :func:`knowledge_for` serves a guide's evidence from a
 per-process cache at most :data:`MAX_AGE` seconds old; filling it is one query
@@ -37,7 +43,8 @@ from diagnostics import engine
 from diagnostics.learning import api
 from diagnostics.models import Diagnosis, Evidence, EvidenceClock, EvidenceQuota, Guide
 
-HALF_LIFE = 150.0  # ended diagnoses of a guide after which evidence weighs half
+HALF_LIFE = 100.0  # ended diagnoses of a guide after which evidence weighs half (migration 0012)
+PRIOR_FLOOR = 0.2  # the least share of ``prior_strength`` the author's chances keep as they fade
 RESCALE_AFTER = 30 * HALF_LIFE  # ticks before the stored weights are scaled back down
 MAX_AGE = 60.0  # seconds a process may serve a guide's evidence from its cache
 
@@ -55,6 +62,7 @@ class _Cached:
     loaded: float
     pinned: bool
     table: api.EvidenceTable
+    tick: int
     knowledge: dict[int, api.Knowledge] = field(default_factory=dict)  # by guide version
 
 
@@ -109,13 +117,20 @@ def knowledge_for(*, guide: engine.Guide, version_id: int) -> api.Knowledge:
     moment = now()
     if cached is None or moment - cached.loaded > MAX_AGE:
         read = read_evidence(slug=guide.slug)
-        cached = _CACHE[guide.slug] = _Cached(loaded=moment, pinned=read.pinned, table=read.table)
+        cached = _CACHE[guide.slug] = _Cached(
+            loaded=moment, pinned=read.pinned, table=read.table, tick=read.tick
+        )
     known = cached.knowledge.get(version_id)
     if known is None:
         known = cached.knowledge[version_id] = knowledge_from(
-            guide, GuideEvidence(pinned=cached.pinned, table=cached.table, tick=0)
+            guide, GuideEvidence(pinned=cached.pinned, table=cached.table, tick=cached.tick)
         )
     return known
+
+
+def prior_scale(tick: int) -> float:
+    """How much of its strength the author's prior keeps when the guide's clock is at ``tick``."""
+    return max(PRIOR_FLOOR, 2.0 ** (-max(tick, 0) / HALF_LIFE))
 
 
 def knowledge_from(guide: engine.Guide, read: GuideEvidence) -> api.Knowledge:
@@ -124,7 +139,9 @@ def knowledge_from(guide: engine.Guide, read: GuideEvidence) -> api.Knowledge:
     No evidence yet: the author's order, without exploration draws, so a new
     guide behaves as its author wrote it until its first diagnosis ends.
     """
-    return api.knowledge(guide, read.table or None, pinned=read.pinned)
+    return api.knowledge(
+        guide, read.table or None, pinned=read.pinned, prior_scale=prior_scale(read.tick)
+    )
 
 
 # --- writing ------------------------------------------------------------------
