@@ -116,10 +116,10 @@ def test_the_support_staff_group_is_created_even_before_its_permissions_exist() 
 def test_a_new_half_life_keeps_what_the_evidence_weighs_today_and_what_going_back_takes_out() -> (
     None
 ):
-    """0012 forgets faster (half-life 150 -> 100): each line weighs now what it weighed
+    """0013 forgets faster (half-life 150 -> 100): each line weighs now what it weighed
     before, and a diagnosis that taught before still takes out about what it added."""
-    before = [("diagnostics", "0011_support")]
-    after = [("diagnostics", "0012_evidence_half_life")]
+    before = [("diagnostics", "0012_feedback_rollup")]
+    after = [("diagnostics", "0013_evidence_half_life")]
     executor = MigrationExecutor(connection)
     executor.migrate(before)
     apps = executor.loader.project_state(before).apps

@@ -44,6 +44,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("diagnostics", "0011_support")]
+    dependencies = [("diagnostics", "0012_feedback_rollup")]
 
     operations = [migrations.RunPython(forwards, backwards, elidable=False)]
