@@ -202,3 +202,37 @@ def test_the_authors_chances_fade_with_the_guides_clock_down_to_a_floor(
         evidence.knowledge_from(parsed, evidence.GuideEvidence(False, {}, 500)).fix_prior_strength
         == strength
     )
+
+
+def test_only_answers_given_before_any_fix_teach_how_people_answer(
+    guide: Guide, unsure: dict[str, str]
+) -> None:
+    """Whoever reaches a question put off until after a fix is someone that fix did not
+    help: their answers would bias the shares the planner reads, so they teach nothing."""
+    flow = person().start()
+    flow.walk(unsure)  # every fix fails: the questions come before and between them
+    journal = Diagnosis.objects.get().journal
+    first_fix = next(i for i, (kind, _, _) in enumerate(journal) if kind == "fix")
+    before = {f"{q}={c}" for kind, q, c in journal[:first_fix] if kind == "question"}
+    after = {f"{q}={c}" for kind, q, c in journal[first_fix:] if kind == "question"}
+    assert before
+    assert after  # the walk did ask a question between fixes
+    assert lines("answer") == dict.fromkeys(before, 1)
+
+
+def test_back_takes_out_exactly_the_answers_the_ending_taught(
+    guide: Guide, unsure: dict[str, str]
+) -> None:
+    flow = person()
+    flow.start()
+    flow.answer_questions(unsure)
+    flow.answer("not_fixed")
+    flow.answer_questions(unsure)  # a question between fixes
+    flow.answer("fixed")
+    assert lines("answer")  # the answers before the first fix taught
+    flow.back()
+    assert lines("answer") == {}
+    assert all(
+        w == pytest.approx(0, abs=1e-9)
+        for w in Evidence.objects.filter(kind="answer").values_list("weight", flat=True)
+    )

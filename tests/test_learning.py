@@ -260,3 +260,18 @@ def test_after_a_change_in_what_works_the_order_follows_within_400_diagnoses() -
 
     crossings = [_drift_crossing(HALF_LIFE, PRIOR_FLOOR, seed=seed) for seed in range(1, 6)]
     assert all(c is not None and c <= 400 for c in crossings), crossings
+
+
+def test_the_answers_that_teach_are_those_before_the_first_fix() -> None:
+    journal = [
+        ("question", "apple_status", "all_green"),
+        ("question", "account", "icloud"),
+        ("fix", "restart", "not_fixed"),
+        ("question", "storage", "nearly_full"),
+        ("fix", "free_storage", "fixed"),
+    ]
+    assert engine.answers_before_fixes(journal) == [
+        ("apple_status", "all_green"),
+        ("account", "icloud"),
+    ]
+    assert engine.answers_before_fixes([("fix", "restart", "fixed")]) == []

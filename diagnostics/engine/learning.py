@@ -106,6 +106,26 @@ class EndedDiagnosis:
     fixed: str | None  # the fix that worked, if any
 
 
+def answers_before_fixes(entries: Sequence[Sequence[str]]) -> list[tuple[str, str]]:
+    """The answers of a journal given before its first fix result, in order.
+
+    Only these teach how people answer a question. The planner may put a
+    question off until after a fix (the look-ahead); whoever then reaches it is
+    someone that fix did not help, so their answers lean towards whatever the
+    fix does not solve. Counting them would bias the shares the planner reads as
+    P(answer | context), and it already conditions on the fixes that failed, so
+    the lean would count twice. Whether a question is asked before any fix
+    depends only on the answers before it and on the evidence, never on the
+    person's own answer, so the answers kept are an unbiased sample.
+    """
+    kept: list[tuple[str, str]] = []
+    for kind, step_id, value in entries:
+        if kind != "question":
+            break
+        kept.append((step_id, value))
+    return kept
+
+
 @dataclass(frozen=True)
 class Tally:
     """One row to add to the rollup."""

@@ -441,7 +441,11 @@ def _relearn(*, state: State, moved_to: State, network: str) -> int | None:
     diagnosis = state.diagnosis
     if diagnosis.taught_tick is not None:
         unteach(
-            diagnosis=diagnosis, guide=state.guide, answers=state.answers, attempts=state.attempts
+            diagnosis=diagnosis,
+            guide=state.guide,
+            answers=state.answers,
+            attempts=state.attempts,
+            entries=state.entries,
         )
     if not isinstance(moved_to.step, engine.Outcome):
         return None
@@ -450,6 +454,7 @@ def _relearn(*, state: State, moved_to: State, network: str) -> int | None:
         guide=state.guide,
         answers=moved_to.answers,
         attempts=moved_to.attempts,
+        entries=moved_to.entries,
         network=network,
     )
 
@@ -569,6 +574,7 @@ def go_back(*, state: State, step_key: str) -> State:
                     guide=state.guide,
                     answers=state.answers,
                     attempts=state.attempts,
+                    entries=state.entries,
                 )
             deleted, _ = model.objects.filter(diagnosis=state.diagnosis, position=position).delete()
             if deleted != 1:
@@ -756,6 +762,7 @@ def mark_abandoned(*, idle_for: timedelta) -> int:
                     guide=guide,
                     answers=answers,
                     attempts=attempts,
+                    entries=ended.entries,
                     network=diagnosis.network,
                 )
             revision = F("revision") + (1 if taught is not None else 0)

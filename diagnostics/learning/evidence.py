@@ -148,9 +148,14 @@ def knowledge_from(guide: engine.Guide, read: GuideEvidence) -> api.Knowledge:
 
 
 def ended_diagnosis(
-    guide: engine.Guide, answers: Mapping[str, str], attempts: Sequence[engine.Attempt]
+    guide: engine.Guide,
+    answers: Mapping[str, str],
+    attempts: Sequence[engine.Attempt],
+    entries: Sequence[Sequence[str]],
 ) -> tuple[api.EndedDiagnosis, list[tuple[str, str]]]:
-    """What a diagnosis that ends here teaches, and its answers on the path in order."""
+    """What a diagnosis that ends here teaches, and the answers on its path that
+    teach how people answer: those given before any fix, in the journal's order
+    (:func:`diagnostics.engine.answers_before_fixes` says why)."""
     on_path = engine.path_answers(guide, answers)
     fixed = next((a.fix for a in attempts if a.result == engine.Result.FIXED), None)
     ended = api.EndedDiagnosis(
@@ -159,7 +164,8 @@ def ended_diagnosis(
         cannot=tuple(a.fix for a in attempts if a.result == engine.Result.CANNOT),
         fixed=fixed,
     )
-    return ended, list(on_path.items())
+    first = engine.answers_before_fixes(entries)
+    return ended, [(q, c) for q, c in first if on_path.get(q) == c]
 
 
 def _table(model: type[Evidence | EvidenceClock | EvidenceQuota]) -> str:
@@ -238,6 +244,7 @@ def teach(
     guide: engine.Guide,
     answers: Mapping[str, str],
     attempts: Sequence[engine.Attempt],
+    entries: Sequence[Sequence[str]],
     network: str,
 ) -> int | None:
     """Add what the diagnosis, ending with these answers and attempts, teaches its guide.
@@ -250,7 +257,7 @@ def teach(
         return None
     if not _within_quota(network, timezone.now().date()):
         return None
-    ended, in_order = ended_diagnosis(guide, answers, attempts)
+    ended, in_order = ended_diagnosis(guide, answers, attempts, entries)
     tick, base = _tick(guide.slug)
     _add(
         guide.slug,
@@ -268,6 +275,7 @@ def unteach(
     guide: engine.Guide,
     answers: Mapping[str, str],
     attempts: Sequence[engine.Attempt],
+    entries: Sequence[Sequence[str]],
 ) -> None:
     """Take out what :func:`teach` added for this diagnosis, which ended with these steps.
 
@@ -279,7 +287,7 @@ def unteach(
     base = (
         EvidenceClock.objects.filter(guide_id=guide.slug).values_list("base", flat=True).first()
     ) or 0
-    ended, in_order = ended_diagnosis(guide, answers, attempts)
+    ended, in_order = ended_diagnosis(guide, answers, attempts, entries)
     _add(
         guide.slug,
         api.tallies(guide, ended, in_order),
