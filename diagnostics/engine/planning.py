@@ -58,6 +58,9 @@ follows, whatever the evidence says by then.
 from __future__ import annotations
 
 import random
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -78,6 +81,7 @@ from diagnostics.engine.paths import walk
 MIN_SAMPLE = 20  # "worked for N of M" only when M >= this
 EXPLORE_RATE = 0.05  # chance, per diagnosis and question, of asking a question that matters
 DRAW_SHARE = 0.1  # share of diagnoses that plan with a Thompson draw, not the posterior means
+PLANS_KEPT = 4096  # plans remembered per knowledge snapshot (least recently used go first)
 _EPSILON = 1e-9
 
 
@@ -379,7 +383,7 @@ def decide(
     key = context_key(context)
     plan = memo.get(key)
     if plan is None or not _valid(guide, plan, context, path.open):
-        plan = memo[key] = planner.plan(context, path.open, tried, failed)
+        plan = memo[key] = _planned(planner, context, key, path.open, tried, failed)
     remaining = [s for s in plan if not _done(s, context, tried)]
     if not remaining and planner.candidates(context, tried):
         # Only if the attempts were changed by hand: plan the fixes the plan did not name.
@@ -392,6 +396,61 @@ def decide(
     assert step is not None  # checked by _valid
     reason = planner.reason(context, step, tried) if isinstance(step, Fix) else None
     return Decision(step=step, reason=reason, memo=memo)
+
+
+# --- plans shared by the diagnoses that follow the posterior means ----------------
+
+# Per knowledge snapshot (a Knowledge never changes once built; the store builds a
+# new one when the evidence changes), the plans made with its means. Weak keys: a
+# snapshot the store has let go of takes its plans with it.
+_PLANS: weakref.WeakKeyDictionary[Knowledge, OrderedDict[tuple, tuple[str, ...]]] = (
+    weakref.WeakKeyDictionary()
+)
+_PLANS_LOCK = threading.Lock()
+
+
+def _planned(
+    planner: _Planner,
+    context: Mapping[str, str],
+    key: str,
+    questions: Sequence[Question],
+    tried: set[str],
+    failed: set[str],
+) -> list[str]:
+    """``planner.plan(...)``, shared between diagnoses that would plan alike.
+
+    A diagnosis that does not draw plans with the posterior means of its
+    knowledge snapshot, so its plan depends only on the guide, the snapshot,
+    the context, the questions open, the fixes tried and failed, and the
+    questions its seed explores here: the same for every such diagnosis. Those
+    plans are remembered per snapshot (at most :data:`PLANS_KEPT`), so a
+    context most diagnoses reach is planned once per snapshot and process. A
+    diagnosis that draws plans for itself.
+    """
+    known = planner.known
+    if planner.draw or known.guide is not planner.guide:
+        return planner.plan(context, questions, tried, failed)
+    wanted = (
+        key,
+        tuple(q.id for q in questions),
+        frozenset(tried),
+        frozenset(failed),
+        frozenset(planner.explored(context)),
+    )
+    with _PLANS_LOCK:
+        plans = _PLANS.get(known)
+        if plans is None:
+            plans = _PLANS[known] = OrderedDict()
+        found = plans.get(wanted)
+        if found is not None:
+            plans.move_to_end(wanted)
+            return list(found)
+    made = planner.plan(context, questions, tried, failed)
+    with _PLANS_LOCK:
+        plans[wanted] = tuple(made)
+        if len(plans) > PLANS_KEPT:
+            plans.popitem(last=False)
+    return made
 
 
 def _copy(memo: object) -> dict[str, list[str]]:
