@@ -95,6 +95,17 @@ def _user_get(base: str, path: str, window: tuple[float, float], out: Sample) ->
             out.latencies.append(time.perf_counter() - began)
 
 
+def _walk(browser: servers.Browser, rng: Random, window: tuple[float, float], out: Sample) -> None:
+    """Walk one started diagnosis to its end (or the window's), timing the steps in the window."""
+    start, end = window
+    for step in servers.walk(browser, rng):
+        out.acknowledged += 1
+        if start <= time.time() <= end:
+            out.latencies.append(step.seconds)
+        if time.time() >= end:
+            break
+
+
 def _user_diagnoses(
     base: str, seed: int, window: tuple[float, float], out: Sample, *, htmx: bool
 ) -> None:
@@ -109,12 +120,7 @@ def _user_diagnoses(
             if start <= began and time.time() <= end:
                 # The guide page and the Start POST (plus the step page it leads to, without htmx).
                 out.other_requests += 2 if htmx else 3
-            for step in servers.walk(browser, rng):
-                out.acknowledged += 1
-                if start <= time.time() <= end:
-                    out.latencies.append(step.seconds)
-                if time.time() >= end:
-                    break
+            _walk(browser, rng, (start, end), out)
         except (OSError, RuntimeError, KeyError) as error:
             out.errors.append(repr(error)[:200])
 
@@ -154,12 +160,7 @@ def _user_started(base: str, seed: int, prepare: _Prepare, out: Sample, *, prest
                 out.errors.append(repr(error)[:200])
                 continue
         try:
-            for step in servers.walk(browser, rng):
-                out.acknowledged += 1
-                if start <= time.time() <= end:
-                    out.latencies.append(step.seconds)
-                if time.time() >= end:
-                    break
+            _walk(browser, rng, (start, end), out)
         except (OSError, RuntimeError, KeyError) as error:
             out.errors.append(repr(error)[:200])
 
