@@ -73,3 +73,46 @@ def test_gates_are_not_put_off() -> None:
         support_minutes=S,
     )
     assert offered(g, engine.knowledge(g))[:3] == ["question:status", "fix:quick", "question:q"]
+
+
+def two_keys(both_chance: float) -> engine.Guide:
+    """``both`` (2 minutes) is offered only to people who answer yes to ``a`` and ``b``."""
+    return guide(
+        [
+            fix("quick", minutes=2, chance=0.1),
+            fix("both", minutes=2, chance=both_chance, when={"a": ["yes"], "b": ["yes"]}),
+        ],
+        [question("a"), question("b")],
+        support_minutes=S,
+    )
+
+
+def test_two_questions_that_pay_only_together_are_asked() -> None:
+    """Neither answer alone can unlock ``both``, so each question on its own is worth
+    nothing (the myopic rule never asked either, and ``both`` was never offered).
+    Asking ``a`` and then, after "yes", ``b`` pays: the two-question look-ahead."""
+    g = two_keys(both_chance=0.6)
+    cost = engine.expected_cost
+    never = cost([(2, 0.095)], S)  # quick alone, p' = 0.095
+    unlocked = cost([(2, 0.57), (2, 0.095)], S)  # both first: 0.285 per minute against 0.0475
+    after_yes = 1 + 0.5 * unlocked + 0.5 * never  # ask b once a is "yes"
+    ask_a = 1 + 0.5 * after_yes + 0.5 * never
+    assert never == pytest.approx(29.15)
+    assert unlocked == pytest.approx(12.91)
+    assert ask_a == pytest.approx(26.59)  # < 29.15: worth asking
+    assert offered(g, engine.knowledge(g)) == [
+        "question:a",
+        "question:b",
+        "fix:both",
+        "fix:quick",
+    ]
+
+
+def test_two_questions_that_do_not_pay_together_are_not_asked() -> None:
+    g = two_keys(both_chance=0.05)
+    cost = engine.expected_cost
+    never = cost([(2, 0.095)], S)
+    unlocked = cost([(2, 0.095), (2, 0.0475)], S)  # quick first now
+    after_yes = 1 + 0.5 * unlocked + 0.5 * never
+    assert after_yes > never  # asking b after a "yes" does not pay, so neither does a
+    assert offered(g, engine.knowledge(g)) == ["fix:quick"]

@@ -38,6 +38,13 @@ off, and come first, in the guide's order; of the other questions asked now,
 the one that saves the most comes first. When every question worth asking is
 put off, f is tried, and the comparison is made again after it.
 
+**Questions that pay only together.** When no question pays on its own, each
+is weighed again with the best question after it (:meth:`_Planner.paired`):
+each answer's branch costs the cheaper of going on without more questions and
+asking the best next one. Two questions that unlock a fix only together (its
+``when`` names both) are each worth nothing alone, so the myopic rule never
+asked either and never offered the fix.
+
 **Exploring a little.** Most diagnoses follow the posterior means: with no
 evidence yet, that is the author's order. A share of them (:data:`DRAW_SHARE`,
 chosen by the diagnosis's seed) plan with one Thompson draw from the posterior
@@ -262,6 +269,41 @@ class _Planner:
         first = plan[0] if plan else None
         return _Value(without, question.minutes + after_cost, matters, mixed, first)
 
+    def paired(
+        self, question: Question, context: Mapping[str, str], tried: set[str], failed: set[str]
+    ) -> _Value:
+        """What asking ``question`` now is worth when the best question after it may be
+        asked too (a two-question look-ahead), against never asking it.
+
+        The myopic value misses questions that pay only together: a fix whose
+        ``when`` names two questions not asked yet is unlocked by neither alone,
+        so each is worth nothing by itself. Here each answer's branch costs
+        min(ECR without more questions, the best question's asking cost there).
+        """
+        now = self.value(question, context, tried, failed)
+        shares = self.answer_probs(context, question)
+        weight_total, cost_total = 0.0, 0.0
+        for choice in question.choices:
+            share = shares.get(choice.id, 0.0)
+            ending = self.guide.outcomes.get(choice.next)
+            if ending is not None:
+                cost = self.guide.support_minutes if ending.outcome == "escalate" else 0.0
+                weight_total += share
+                cost_total += share * cost
+                continue
+            after = {**context, question.id: choice.id}
+            probs = self.probs(after)
+            left = self._left(probs, failed)
+            _, best = self.best_fixes(after, tried, failed)
+            for follow in walk(self.guide, after).open:
+                best = min(best, self.value(follow, after, tried, failed).asking)
+            weight_total += share * left
+            cost_total += share * left * best
+        if weight_total <= 0:
+            return now
+        asking = question.minutes + cost_total / weight_total
+        return _Value(now.without, asking, True, now.mixed, now.first)
+
     def cheaper_later(
         self,
         question: Question,
@@ -315,6 +357,13 @@ class _Planner:
                 saves = 0.0 if question.gate else _tied(value.saves)
                 rank = (-int(question.gate), -int(forced), -saves, position)
                 worth.append((rank, question, value))
+            if not worth:
+                # No question pays alone; one may still pay together with the next.
+                for position, question in enumerate(questions):
+                    value = self.paired(question, context, tried, failed)
+                    if value.saves > _EPSILON:
+                        rank = (-int(question.gate), 0, -_tied(value.saves), position)
+                        worth.append((rank, question, value))
             ask, deferred_for = None, None
             for rank, question, value in sorted(worth, key=lambda item: item[0]):
                 # A gate, or a question asked to explore, is asked now; any other
