@@ -31,10 +31,13 @@ the final screen too.
 * **oracle**: knows the population's true p and can't-do rate per context (and
   how people answer), and plans with the same rule (``engine.decide``).
 
-The drift case trains 1,000 diagnoses, then the true p of one fix changes (the
-truth file's ``[drift]``) and training goes on; it reports how many diagnoses
-pass before the learned order (posterior means) in the context the change
-hurts most puts the two fixes the way the oracle does after the change.
+The drift case trains 1,000 diagnoses (and on, up to 2,500, half of the
+longest training, until the learned order agrees with the oracle's before the
+change: without that there is no change to follow), then the true p of one
+fix changes (the truth file's ``[drift]``) and training goes on; it reports
+how many diagnoses pass before the learned order (posterior means) in the
+context the change hurts most puts the two fixes the way the oracle does
+after the change.
 """
 
 from __future__ import annotations
@@ -72,6 +75,7 @@ class Settings:
     scored: int
     seeds: int
     drift_before: int
+    drift_before_max: int  # trained on until the order before the change is learned
     drift_after_max: int
     drift_every: int
 
@@ -81,6 +85,7 @@ FULL = Settings(
     scored=2000,
     seeds=5,
     drift_before=1000,
+    drift_before_max=2500,
     drift_after_max=1500,
     drift_every=25,
 )
@@ -89,6 +94,7 @@ QUICK = Settings(
     scored=60,
     seeds=1,
     drift_before=30,
+    drift_before_max=30,
     drift_after_max=30,
     drift_every=10,
 )
@@ -409,17 +415,23 @@ def run_drift(population: Population, settings: Settings, seed: int) -> tuple[in
     if before_want == after_want:
         return None, f"the oracle puts {after_want} first before and after, in {hurt.name!r}"
     rng = random.Random(f"drift|{seed}")
-    for i in range(settings.drift_before):
-        train_one(population.sample(rng), guide_row=guide_row, network=f"pre-{seed}-{i}")
-    if first_of(frozen_knowledge(guide)) != before_want:
-        return None, (
-            f"had not learned {before_want} first after {settings.drift_before} diagnoses,"
-            f" in {hurt.name!r}"
-        )
+    before = 0
+    while before < settings.drift_before or first_of(frozen_knowledge(guide)) != before_want:
+        if before >= settings.drift_before_max:
+            return None, (
+                f"had not learned {before_want} first after {before} diagnoses, in {hurt.name!r}"
+            )
+        step = settings.drift_before if before == 0 else settings.drift_every
+        for i in range(before, before + step):
+            train_one(population.sample(rng), guide_row=guide_row, network=f"pre-{seed}-{i}")
+        before += step
     for i in range(1, settings.drift_after_max + 1):
         train_one(after.sample(rng), guide_row=guide_row, network=f"post-{seed}-{i}")
         if i % settings.drift_every == 0 and first_of(frozen_knowledge(guide)) == after_want:
-            return i, f"{after_want} now before {before_want}, in {hurt.name!r}"
+            return i, (
+                f"{after_want} now before {before_want}, in {hurt.name!r}"
+                f" ({before} trained before the change)"
+            )
     return None, f"{before_want} still before {after_want}, in {hurt.name!r}"
 
 
