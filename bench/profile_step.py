@@ -105,6 +105,7 @@ def main() -> int:
             name,
             _timed(parts, f"{owner.__name__.rpartition('.')[2]}.{name}", getattr(owner, name)),
         )
+    _time_the_writes(parts)
 
     rng = Random(7)
     headers = {"HX-Request": "true"} if args.htmx else {}
@@ -145,9 +146,13 @@ def main() -> int:
             if args.top:
                 profiler.disable()
             step_done = time.process_time()
+            # The floor POST loads a session and saves a row too: not the step's.
+            kept_parts = dict(parts)
             moved = floor.client.post(
                 "/floor/", f"csrfmiddlewaretoken={floor_token}", content_type=_FORM
             )
+            parts.clear()
+            parts.update(kept_parts)
             if number:
                 assert moved.content == b"moved\n", moved.content
                 elapsed += step_done - began
@@ -213,6 +218,21 @@ class _Browser:
         fields = _fields(self.html)
         start = {"csrfmiddlewaretoken": fields["csrfmiddlewaretoken"], "ticket": fields["ticket"]}
         self.post(f"{servers.GUIDE_PATH}start/", start)
+
+
+def _time_the_writes(parts: dict[str, float]) -> None:
+    """Time what every step POST pays for beyond the planner and the panel: loading
+    the session, and the rows it writes (the answer or fix result, the step events)."""
+    from django.contrib.sessions.backends import db as session_db
+
+    from diagnostics.models import Answer, FixAttempt, StepEvent
+
+    session_db.SessionStore.load = _timed(parts, "session load", session_db.SessionStore.load)  # type: ignore[method-assign]
+    for model in (Answer, FixAttempt):
+        model.save = _timed(parts, "the answer row", model.save)  # type: ignore[method-assign]
+    StepEvent.objects.bulk_create = _timed(  # type: ignore[method-assign]
+        parts, "the step events", StepEvent.objects.bulk_create
+    )
 
 
 class _Patched:
