@@ -75,11 +75,13 @@ def test_gates_are_not_put_off() -> None:
     assert offered(g, engine.knowledge(g))[:3] == ["question:status", "fix:quick", "question:q"]
 
 
-def two_keys(both_chance: float) -> engine.Guide:
+def two_keys(
+    both_chance: float, *, quick_minutes: float = 2, quick_chance: float = 0.1
+) -> engine.Guide:
     """``both`` (2 minutes) is offered only to people who answer yes to ``a`` and ``b``."""
     return guide(
         [
-            fix("quick", minutes=2, chance=0.1),
+            fix("quick", minutes=quick_minutes, chance=quick_chance),
             fix("both", minutes=2, chance=both_chance, when={"a": ["yes"], "b": ["yes"]}),
         ],
         [question("a"), question("b")],
@@ -116,3 +118,26 @@ def test_two_questions_that_do_not_pay_together_are_not_asked() -> None:
     after_yes = 1 + 0.5 * unlocked + 0.5 * never
     assert after_yes > never  # asking b after a "yes" does not pay, so neither does a
     assert offered(g, engine.knowledge(g)) == ["fix:quick"]
+
+
+def test_two_questions_that_pay_together_wait_for_a_fix_when_that_is_cheaper() -> None:
+    """The pair is weighed after the next fix too (the look-ahead), with the chances
+    that fix's failure leaves: here ``quick`` is tried first, then ``a`` and ``b``."""
+    g = two_keys(both_chance=0.4, quick_minutes=1, quick_chance=0.5)
+    cost = engine.expected_cost
+    never = cost([(1, 0.475)], S)  # quick alone
+    unlocked = cost([(1, 0.475), (2, 0.38)], S)  # quick first: 0.475 per minute against 0.19
+    ask_now = 1 + 0.5 * (1 + 0.5 * unlocked + 0.5 * never) + 0.5 * never
+    # Once quick has failed, half the chances are gone: both has p' = 0.38 / 0.5.
+    after_quick = 1 + 0.5 * (1 + 0.5 * cost([(2, 0.76)], S) + 0.5 * S) + 0.5 * S
+    quick_first = 1 + (1 - 0.475) * after_quick
+    assert never == pytest.approx(16.75)
+    assert ask_now == pytest.approx(15.6625)  # the pair pays now ...
+    assert after_quick == pytest.approx(26.3)  # ... and still pays after quick, which
+    assert quick_first == pytest.approx(14.8075)  # comes out cheaper
+    assert offered(g, engine.knowledge(g)) == [
+        "fix:quick",
+        "question:a",
+        "question:b",
+        "fix:both",
+    ]

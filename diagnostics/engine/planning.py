@@ -38,12 +38,13 @@ off, and come first, in the guide's order; of the other questions asked now,
 the one that saves the most comes first. When every question worth asking is
 put off, f is tried, and the comparison is made again after it.
 
-**Questions that pay only together.** When no question pays on its own, each
-is weighed again with the best question after it (:meth:`_Planner.paired`):
+**Questions that pay only together.** Only when no question pays on its own,
+each is weighed again with the best question after it (:meth:`_Planner.paired`):
 each answer's branch costs the cheaper of going on without more questions and
-asking the best next one. Two questions that unlock a fix only together (its
-``when`` names both) are each worth nothing alone, so the myopic rule never
-asked either and never offered the fix.
+asking the best question there. Two questions that unlock a fix only together
+(its ``when`` names both) are each worth nothing to the one-question rule;
+this finds them. Such a question is put off until after f in the same way,
+weighed with the pair's value after f.
 
 **Exploring a little.** Most diagnoses follow the posterior means: with no
 evidence yet, that is the author's order. A share of them (:data:`DRAW_SHARE`,
@@ -235,26 +236,41 @@ class _Planner:
         order = self.order(context, probs.works, self.candidates(context, tried))
         return order, self.ecr(order, probs.works, self._left(probs, failed))
 
-    def value(
-        self, question: Question, context: Mapping[str, str], tried: set[str], failed: set[str]
-    ) -> _Value:
-        """What asking ``question`` now is worth, against never asking it (see :class:`_Value`)."""
+    def _branches(
+        self, question: Question, context: Mapping[str, str], failed: set[str]
+    ) -> list[tuple[float, float, Mapping[str, str] | None]]:
+        """Each answer to ``question``: its weight (its share × the chance the failed
+        fixes leave there), what ending there costs, and the context after it (None
+        for an answer that ends the diagnosis: it costs nothing more, or S if it
+        escalates)."""
         shares = self.answer_probs(context, question)
-        candidates = self.candidates(context, tried)
-        branches: list[tuple[float, float, Mapping[str, float], list[str] | None]] = []
+        branches: list[tuple[float, float, Mapping[str, str] | None]] = []
         for choice in question.choices:
             share = shares.get(choice.id, 0.0)
             ending = self.guide.outcomes.get(choice.next)
             if ending is not None:
                 cost = self.guide.support_minutes if ending.outcome == "escalate" else 0.0
-                branches.append((share, cost, {}, None))
+                branches.append((share, cost, None))
                 continue
             after = {**context, question.id: choice.id}
+            branches.append((share * self._left(self.probs(after), failed), 0.0, after))
+        return branches
+
+    def value(
+        self, question: Question, context: Mapping[str, str], tried: set[str], failed: set[str]
+    ) -> _Value:
+        """What asking ``question`` now is worth, against never asking it (see :class:`_Value`)."""
+        candidates = self.candidates(context, tried)
+        branches: list[tuple[float, float, Mapping[str, float], list[str] | None]] = []
+        for weight, ending_cost, after in self._branches(question, context, failed):
+            if after is None:
+                branches.append((weight, ending_cost, {}, None))
+                continue
             probs = self.probs(after)
             left = self._left(probs, failed)
             order = self.order(after, probs.works, self.candidates(after, tried))
             works = {f: probs.works[f] / left for f in order}
-            branches.append((share * left, self.ecr(order, works, 1.0), works, order))
+            branches.append((weight, self.ecr(order, works, 1.0), works, order))
         total = sum(weight for weight, *_ in branches)
         if total <= 0:
             return _Value(0.0, 0.0, False, {}, None)
@@ -275,34 +291,26 @@ class _Planner:
         """What asking ``question`` now is worth when the best question after it may be
         asked too (a two-question look-ahead), against never asking it.
 
-        The myopic value misses questions that pay only together: a fix whose
-        ``when`` names two questions not asked yet is unlocked by neither alone,
-        so each is worth nothing by itself. Here each answer's branch costs
-        min(ECR without more questions, the best question's asking cost there).
+        Each answer's branch costs the cheaper of going on without more
+        questions (ECR) and asking the best question there. Two questions that
+        unlock a fix only together (its ``when`` names both) are each worth
+        nothing by the one-question rule; together they may pay.
         """
-        now = self.value(question, context, tried, failed)
-        shares = self.answer_probs(context, question)
-        weight_total, cost_total = 0.0, 0.0
-        for choice in question.choices:
-            share = shares.get(choice.id, 0.0)
-            ending = self.guide.outcomes.get(choice.next)
-            if ending is not None:
-                cost = self.guide.support_minutes if ending.outcome == "escalate" else 0.0
-                weight_total += share
-                cost_total += share * cost
-                continue
-            after = {**context, question.id: choice.id}
-            probs = self.probs(after)
-            left = self._left(probs, failed)
-            _, best = self.best_fixes(after, tried, failed)
-            for follow in walk(self.guide, after).open:
-                best = min(best, self.value(follow, after, tried, failed).asking)
-            weight_total += share * left
-            cost_total += share * left * best
-        if weight_total <= 0:
-            return now
-        asking = question.minutes + cost_total / weight_total
-        return _Value(now.without, asking, True, now.mixed, now.first)
+        alone = self.value(question, context, tried, failed)
+        total = cost = 0.0
+        for weight, ending_cost, after in self._branches(question, context, failed):
+            branch = ending_cost
+            if after is not None:
+                _, branch = self.best_fixes(after, tried, failed)
+                for follow in walk(self.guide, after).open:
+                    branch = min(branch, self.value(follow, after, tried, failed).asking)
+            total += weight
+            cost += weight * branch
+        if total <= 0:
+            return alone
+        asking = question.minutes + cost / total
+        matters = alone.matters or asking < alone.without - _EPSILON
+        return _Value(alone.without, asking, matters, alone.mixed, alone.first)
 
     def cheaper_later(
         self,
@@ -311,10 +319,13 @@ class _Planner:
         context: Mapping[str, str],
         tried: set[str],
         failed: set[str],
+        *,
+        paired: bool = False,
     ) -> bool:
         """Whether trying the first fix of the plan without asking (f) first, then asking
         ``question`` only if it still pays, is expected to cost less than asking it now
-        (a one-step look-ahead).
+        (a one-step look-ahead). ``paired``: ``now`` is the two-question value
+        (:meth:`paired`), and so is the saving after f.
 
         Deferring costs the plan without asking, less what asking saves once f has
         failed (if anything), for the people f leaves:
@@ -323,7 +334,8 @@ class _Planner:
         fix = now.first
         if fix is None:
             return False
-        later = self.value(question, context, tried | {fix}, failed | {fix})
+        weigh = self.paired if paired else self.value
+        later = weigh(question, context, tried | {fix}, failed | {fix})
         deferred = now.without - (1.0 - now.mixed[fix]) * max(later.saves, 0.0)
         return deferred < now.asking - _EPSILON
 
@@ -347,6 +359,7 @@ class _Planner:
         steps: list[str] = []
         while True:
             worth: list[tuple[tuple[int, int, float, int], Question, _Value]] = []
+            paired = False
             for position, question in enumerate(questions):
                 value = self.value(question, context, tried, failed)
                 forced = value.matters and question.id in explore and not steps
@@ -359,10 +372,12 @@ class _Planner:
                 worth.append((rank, question, value))
             if not worth:
                 # No question pays alone; one may still pay together with the next.
+                paired = True
                 for position, question in enumerate(questions):
                     value = self.paired(question, context, tried, failed)
                     if value.saves > _EPSILON:
-                        rank = (-int(question.gate), 0, -_tied(value.saves), position)
+                        saves = 0.0 if question.gate else _tied(value.saves)
+                        rank = (-int(question.gate), 0, -saves, position)
                         worth.append((rank, question, value))
             ask, deferred_for = None, None
             for rank, question, value in sorted(worth, key=lambda item: item[0]):
@@ -371,7 +386,9 @@ class _Planner:
                 if (
                     rank[0]
                     or rank[1]
-                    or not self.cheaper_later(question, value, context, tried, failed)
+                    or not self.cheaper_later(
+                        question, value, context, tried, failed, paired=paired
+                    )
                 ):
                     ask = question
                     break
