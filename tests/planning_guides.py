@@ -115,3 +115,25 @@ def offered(
             answers[step.id] = step.choices[0].id
         else:
             attempts = (*attempts, engine.Attempt(step.id, engine.Result.NOT_FIXED))
+
+
+def fixes_when_all_fail(guide: engine.Guide, answers: Mapping[str, str]) -> tuple[list[str], str]:
+    """The fixes ``next_step`` offers in order when every one fails, with ``answers``
+    given, and the outcome the walk ends at."""
+    tried: list[engine.Attempt] = []
+    while isinstance(step := engine.next_step(guide, answers, tried), engine.Fix):
+        tried.append(engine.Attempt(fix=step.id, result=engine.Result.NOT_FIXED))
+    assert isinstance(step, engine.Outcome)
+    return [attempt.fix for attempt in tried], step.id
+
+
+def all_text(guide: engine.Guide) -> str:
+    """Every sentence of ``guide`` a person may read, one part a line."""
+    parts: list[str] = [guide.summary]
+    for question in guide.questions:
+        parts += [question.prompt, question.help, *(c.label for c in question.choices)]
+    for fix in guide.fixes:
+        parts += [fix.title, fix.why, fix.note, *fix.steps]
+    for outcome in guide.outcomes.values():
+        parts += [outcome.title, outcome.body, *outcome.steps]
+    return "\n".join(parts)

@@ -6,18 +6,7 @@ from __future__ import annotations
 import pytest
 
 from diagnostics import engine
-from tests.planning_guides import offered
-
-
-def all_text(guide: engine.Guide) -> str:
-    parts: list[str] = [guide.summary]
-    for question in guide.questions:
-        parts += [question.prompt, question.help, *(c.label for c in question.choices)]
-    for fix in guide.fixes:
-        parts += [fix.title, fix.why, fix.note, *fix.steps]
-    for outcome in guide.outcomes.values():
-        parts += [outcome.title, outcome.body, *outcome.steps]
-    return "\n".join(parts)
+from tests.planning_guides import all_text, fixes_when_all_fail, offered
 
 
 @pytest.mark.parametrize(
@@ -72,11 +61,8 @@ USUAL = {
 
 def fixes_in_order(guide: engine.Guide, **changes: str) -> list[str]:
     """The fixes offered in order, every one failing, after the usual answers plus ``changes``."""
-    answers = {**USUAL, **changes}
-    tried: list[engine.Attempt] = []
-    while isinstance(step := engine.next_step(guide, answers, tried), engine.Fix):
-        tried.append(engine.Attempt(fix=step.id, result=engine.Result.NOT_FIXED))
-    return [attempt.fix for attempt in tried]
+    fixes, _ = fixes_when_all_fail(guide, {**USUAL, **changes})
+    return fixes
 
 
 # The author's order (what the priors and costs give) in the contexts that matter,

@@ -6,19 +6,8 @@ from __future__ import annotations
 import pytest
 
 from diagnostics import engine
-from diagnostics.engine import Attempt, Fix, Outcome, Question, Result, next_step
-from tests.planning_guides import offered
-
-
-def all_text(guide: engine.Guide) -> str:
-    parts: list[str] = [guide.summary]
-    for question in guide.questions:
-        parts += [question.prompt, question.help, *(c.label for c in question.choices)]
-    for fix in guide.fixes:
-        parts += [fix.title, fix.why, fix.note, *fix.steps]
-    for outcome in guide.outcomes.values():
-        parts += [outcome.title, outcome.body, *outcome.steps]
-    return "\n".join(parts)
+from diagnostics.engine import Fix, Outcome, Question, next_step
+from tests.planning_guides import all_text, fixes_when_all_fail, offered
 
 
 @pytest.mark.parametrize(
@@ -62,13 +51,9 @@ USUAL = {
 
 def fixes_in_order(guide: engine.Guide, **changes: str) -> list[str]:
     """The fixes offered in order, every one failing, after the usual answers plus ``changes``."""
-    answers = {**USUAL, **changes}
-    tried: list[Attempt] = []
-    while isinstance(step := next_step(guide, answers, tried), Fix):
-        tried.append(Attempt(fix=step.id, result=Result.NOT_FIXED))
-    assert isinstance(step, Outcome)
-    assert step.id == "escalate"
-    return [attempt.fix for attempt in tried]
+    fixes, ending = fixes_when_all_fail(guide, {**USUAL, **changes})
+    assert ending == "escalate"
+    return fixes
 
 
 # The author's order (what the priors and costs give), written down by hand: the
