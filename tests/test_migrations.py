@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.state import StateApps
 
 from diagnostics.flow import commands
 from diagnostics.models import Diagnosis, Guide
@@ -26,19 +28,27 @@ def _latest_schema_afterwards() -> Iterator[None]:
     executor.migrate(executor.loader.graph.leaf_nodes())
 
 
+def _a_guide_at(
+    state: list[tuple[str, str]],
+) -> tuple[MigrationExecutor, StateApps, Any, Any]:
+    """Migrate to ``state`` and make a guide with one version in its historical models."""
+    executor = MigrationExecutor(connection)
+    executor.migrate(state)
+    apps = executor.loader.project_state(state).apps
+    guide = apps.get_model("diagnostics", "Guide").objects.create(slug="g", title="G")
+    version = apps.get_model("diagnostics", "GuideVersion").objects.create(
+        guide=guide, number=1, checksum="x", source="", data={}
+    )
+    return executor, apps, guide, version
+
+
 def test_the_journal_is_filled_from_the_rows_of_existing_diagnoses(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # One row per fetch, so the rows of one diagnosis span several chunks.
     migration = importlib.import_module("diagnostics.migrations.0002_diagnosis_journal")
     monkeypatch.setattr(migration, "CHUNK", 1)
-    executor = MigrationExecutor(connection)
-    executor.migrate(BEFORE)
-    apps = executor.loader.project_state(BEFORE).apps
-    guide = apps.get_model("diagnostics", "Guide").objects.create(slug="g", title="G")
-    version = apps.get_model("diagnostics", "GuideVersion").objects.create(
-        guide=guide, number=1, checksum="x", source="", data={}
-    )
+    executor, apps, _, version = _a_guide_at(BEFORE)
     diagnosis_model = apps.get_model("diagnostics", "Diagnosis")
     started = diagnosis_model.objects.create(guide_version=version, support_code="AAA-AAA")
     untouched = diagnosis_model.objects.create(guide_version=version, support_code="BBB-BBB")
@@ -120,13 +130,7 @@ def test_a_new_half_life_keeps_what_the_evidence_weighs_today_and_what_going_bac
     before, and a diagnosis that taught before still takes out about what it added."""
     before = [("diagnostics", "0012_feedback_rollup")]
     after = [("diagnostics", "0013_evidence_half_life")]
-    executor = MigrationExecutor(connection)
-    executor.migrate(before)
-    apps = executor.loader.project_state(before).apps
-    guide = apps.get_model("diagnostics", "Guide").objects.create(slug="g", title="G")
-    version = apps.get_model("diagnostics", "GuideVersion").objects.create(
-        guide=guide, number=1, checksum="x", source="", data={}
-    )
+    executor, apps, guide, version = _a_guide_at(before)
     apps.get_model("diagnostics", "EvidenceClock").objects.create(guide=guide, tick=400, base=100)
     # Stored as the store writes them: scaled from base at the old half-life.
     stored = 2 ** ((390 - 100) / 150) + 2 ** ((120 - 100) / 150)

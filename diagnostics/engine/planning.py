@@ -21,10 +21,10 @@ with P(a) the share of people giving answer a, given the context and the
 fixes that already failed. The plan without asking uses p averaged over the
 answers, Σ_a P(a) · p(after a), from the same :class:`Knowledge`, so a
 question whose answers cannot change the plan, and cannot end the diagnosis,
-is never worth its cost. An answer that jumps to an outcome ends the
-diagnosis (costing nothing more, or S for an escalation). A fix whose
-``when`` names a question not asked is offered only if the rule allows every
-answer.
+is never worth its cost on its own (see "Questions that pay only together").
+An answer that jumps to an outcome ends the diagnosis (costing nothing more,
+or S for an escalation). A fix whose ``when`` names a question not asked is
+offered only if the rule allows every answer.
 
 **When to ask (a one-step look-ahead).** A question worth asking is asked now
 only if asking it after f, the first fix of the plan without asking, would
